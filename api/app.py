@@ -1,0 +1,78 @@
+"""create_app(settings): the FastAPI application, with the engine built once in the lifespan.
+
+Settings are resolved when the app starts (not when this module is imported), so
+``uvicorn api.main:app`` and tests with their own ``Settings`` share one code path. A missing or
+corrupt model does not stop the service from starting: ``/health`` reports not-ready with the
+missing models, and face endpoints answer 503 with the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+import anyio
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.middleware import BodyLimitMiddleware
+from api.routes import faces, health
+from api.settings import Settings, get_settings
+from liveness import EngineConfig, ImageLimits, ModelUnavailable, load_default_engine
+from liveness.models import DEFAULT_ENGINE_MODELS, ModelStore, RuntimeOptions
+
+logger = logging.getLogger("livecred.api")
+
+
+def _version() -> str:
+    try:
+        return version("livecred")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _build_state(app: FastAPI, settings: Settings) -> None:
+    start = time.perf_counter()
+    state = app.state
+    state.settings = settings
+    state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+    state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
+    state.model_status = ModelStore(settings.models_dir).status(DEFAULT_ENGINE_MODELS)
+    state.missing_models = [s.name for s in state.model_status if s.state != "ok"]
+    state.engine = None
+    try:
+        state.engine = load_default_engine(
+            settings.models_dir,
+            runtime=RuntimeOptions(intra_op_threads=settings.inference_threads),
+            config=EngineConfig(antispoof_threshold=settings.antispoof_threshold),
+        )
+    except ModelUnavailable as exc:
+        state.missing_models = list(exc.missing)
+        logger.error("liveness engine not ready: %s", exc.message)
+        return
+    logger.info("liveness engine ready in %.0f ms", (time.perf_counter() - start) * 1000)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; ``settings`` defaults to the environment (read at start-up)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _build_state(app, settings or get_settings())
+        yield
+        app.state.engine = None
+
+    app = FastAPI(
+        title="livecred",
+        version=_version(),
+        description="Face liveness, anti-spoofing and face matching on CPU, with no image ever stored.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=lambda: app.state.settings.max_request_bytes)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(faces.router)
+    return app

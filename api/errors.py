@@ -1,0 +1,111 @@
+"""Exceptions -> HTTP, in one table. Every error body is ``{"code", "message"[, "field"]}``.
+
+Rules: anything the client sent wrong is a 4xx with a stable ``code``; a missing model is 503;
+nothing a client sends produces a 500, and a 500 never carries a traceback. Request validation
+errors are rewritten without pydantic's ``input`` echo, which would otherwise copy a client's
+base64 image into the response.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from liveness import (
+    EmptyImage,
+    FaceNotFound,
+    ImageTooLarge,
+    ImageTooManyPixels,
+    InvalidBase64,
+    InvalidImage,
+    LivenessError,
+    ModelUnavailable,
+)
+
+logger = logging.getLogger("livecred.api")
+
+# Most specific first; the first matching base class wins.
+STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
+    (ImageTooLarge, 413),
+    (ImageTooManyPixels, 413),
+    (InvalidBase64, 400),
+    (EmptyImage, 400),
+    (InvalidImage, 422),
+    (FaceNotFound, 422),
+    (ModelUnavailable, 503),
+    (LivenessError, 400),
+)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def status_for(exc: Exception) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
+
+
+async def _liveness_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LivenessError)
+    extra: dict[str, Any] = {"field": getattr(exc, "field", None)}
+    if isinstance(exc, ModelUnavailable):
+        extra["missing_models"] = list(exc.missing)
+    return JSONResponse(status_code=status_for(exc), content=error_body(exc.code, exc.message, **extra))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse(status_code=400, content=error_body("invalid_json", "the request body is not valid JSON"))
+    if any(e.get("loc") == ("body",) and e.get("type") == "missing" for e in errors):
+        return JSONResponse(status_code=400, content=error_body("empty_body", "the request body is empty"))
+    details = [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body",
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in errors
+    ]
+    fields = ", ".join(d["field"] for d in details)
+    return JSONResponse(
+        status_code=422,
+        content=error_body("invalid_request", f"invalid request fields: {fields}", errors=details),
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    return JSONResponse(status_code=exc.status_code, content=error_body(code, message), headers=exc.headers)
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    # Type and route only: an exception's args could hold data derived from the request.
+    logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return JSONResponse(status_code=500, content=error_body("internal_error", "internal server error"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LivenessError, _liveness_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,172 @@
+"""Face endpoints of the original liveness service: detect, liveness, antispoof, face-match, verify.
+
+Each handler decodes and runs inference in a worker thread (``run_blocking``): images exist only
+inside that call and are never written or logged. ``processing_time_ms`` covers decoding and
+inference, not network transfer.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from api.deps import get_engine, get_limits, run_blocking
+from api.schemas import (
+    AntispoofResponse,
+    Box,
+    DetectedFace,
+    DetectResponse,
+    FaceMatchRequest,
+    FaceMatchResponse,
+    ImageRequest,
+    LivenessRequest,
+    LivenessResponse,
+    VerifyRequest,
+    VerifyResponse,
+)
+from liveness import ImageLimits, LivenessEngine, decode_base64_image
+
+router = APIRouter(tags=["faces"])
+
+Engine = Annotated[LivenessEngine, Depends(get_engine)]
+Limits = Annotated[ImageLimits, Depends(get_limits)]
+
+_ERRORS: dict[int | str, dict[str, str]] = {
+    400: {"description": "Invalid base64, invalid JSON or empty body"},
+    413: {"description": "Image or request over the byte or pixel limit"},
+    422: {"description": "Not an image, corrupt image, no face, or invalid fields"},
+    503: {"description": "Models missing or corrupt (see /health)"},
+}
+
+
+def _elapsed_ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+@router.post("/detect", response_model=DetectResponse, responses=_ERRORS)
+async def detect(body: ImageRequest, request: Request, engine: Engine, limits: Limits) -> DetectResponse:
+    """All faces in the image, largest first."""
+    start = time.perf_counter()
+
+    def work() -> DetectResponse:
+        image = decode_base64_image(body.image, limits, field="image")
+        result = engine.detect(image)
+        faces = [DetectedFace(**f.box.as_int_dict(), confidence=round(f.score, 4)) for f in result.faces]
+        return DetectResponse(face_count=len(faces), faces=faces, processing_time_ms=0.0)
+
+    response = await run_blocking(request, work)
+    response.processing_time_ms = _elapsed_ms(start)
+    return response
+
+
+@router.post("/antispoof", response_model=AntispoofResponse, responses=_ERRORS)
+async def antispoof(body: LivenessRequest, request: Request, engine: Engine, limits: Limits) -> AntispoofResponse:
+    """Passive anti-spoofing (MiniFASNet V2 + V1SE) of the largest face."""
+    start = time.perf_counter()
+
+    def work() -> AntispoofResponse:
+        image = decode_base64_image(body.image, limits, field="image")
+        subject = engine.subject(image, field="image")
+        spoof = engine.check_spoof(image, body.antispoofThreshold, face=subject.face)
+        return AntispoofResponse(
+            is_real=spoof.is_real,
+            antispoof_score=round(spoof.score, 6),
+            threshold=spoof.threshold,
+            bounding_box=Box.of(spoof.face.box),
+            face_count=len(subject.detection.faces),
+            model_scores={name: round(score, 6) for name, score in spoof.model_scores},
+            processing_time_ms=0.0,
+        )
+
+    response = await run_blocking(request, work)
+    response.processing_time_ms = _elapsed_ms(start)
+    return response
+
+
+@router.post("/liveness", response_model=LivenessResponse, responses=_ERRORS)
+async def liveness(body: LivenessRequest, request: Request, engine: Engine, limits: Limits) -> LivenessResponse:
+    """Is the largest face in a single frame a live person (passive check)?"""
+    start = time.perf_counter()
+
+    def work() -> LivenessResponse:
+        image = decode_base64_image(body.image, limits, field="image")
+        subject = engine.subject(image, field="image")
+        spoof = engine.check_spoof(image, body.antispoofThreshold, face=subject.face)
+        return LivenessResponse(
+            is_live=spoof.is_real,
+            is_real=spoof.is_real,
+            antispoof_score=round(spoof.score, 6),
+            threshold=spoof.threshold,
+            bounding_box=Box.of(spoof.face.box),
+            face_count=len(subject.detection.faces),
+            processing_time_ms=0.0,
+        )
+
+    response = await run_blocking(request, work)
+    response.processing_time_ms = _elapsed_ms(start)
+    return response
+
+
+@router.post("/face-match", response_model=FaceMatchResponse, responses=_ERRORS)
+async def face_match(body: FaceMatchRequest, request: Request, engine: Engine, limits: Limits) -> FaceMatchResponse:
+    """Does the selfie show the person on the ID document?"""
+    start = time.perf_counter()
+
+    def work() -> FaceMatchResponse:
+        id_image = decode_base64_image(body.idImage, limits, field="idImage")
+        selfie = decode_base64_image(body.selfieImage, limits, field="selfieImage")
+        match = engine.match(id_image, selfie, body.minConfidence)
+        return FaceMatchResponse(
+            matched=match.matched,
+            confidence=round(match.confidence, 4),
+            similarity=round(match.similarity, 4),
+            min_confidence=match.min_confidence,
+            id_face_extracted=True,
+            id_bounding_box=Box.of(match.face_a.box),
+            selfie_bounding_box=Box.of(match.face_b.box),
+            processing_time_ms=0.0,
+        )
+
+    response = await run_blocking(request, work)
+    response.processing_time_ms = _elapsed_ms(start)
+    return response
+
+
+@router.post("/verify", response_model=VerifyResponse, responses=_ERRORS)
+async def verify(body: VerifyRequest, request: Request, engine: Engine, limits: Limits) -> VerifyResponse:
+    """The selfie is live and matches the ID photo."""
+    start = time.perf_counter()
+
+    def work() -> VerifyResponse:
+        id_image = decode_base64_image(body.idImage, limits, field="idImage")
+        selfie = decode_base64_image(body.selfieImage, limits, field="selfieImage")
+        result = engine.verify(
+            id_image,
+            selfie,
+            antispoof_threshold=body.antispoofThreshold,
+            min_match_confidence=body.minFaceMatchConfidence,
+        )
+        reasons = []
+        if not result.spoof.is_real:
+            reasons.append("selfie_not_live")
+        if not result.match.matched:
+            reasons.append("faces_do_not_match")
+        return VerifyResponse(
+            verified=result.verified,
+            is_live=result.spoof.is_real,
+            antispoof_score=round(result.spoof.score, 6),
+            antispoof_threshold=result.spoof.threshold,
+            faces_match=result.match.matched,
+            face_match_confidence=round(result.match.confidence, 4),
+            face_match_similarity=round(result.match.similarity, 4),
+            min_face_match_confidence=result.match.min_confidence,
+            id_face_extracted=True,
+            reasons=reasons,
+            processing_time_ms=0.0,
+        )
+
+    response = await run_blocking(request, work)
+    response.processing_time_ms = _elapsed_ms(start)
+    return response

@@ -1,0 +1,120 @@
+"""Request and response bodies, field names as in the original liveness service.
+
+Requests use camelCase (``idImage``, ``minConfidence``), responses snake_case (``face_count``,
+``antispoof_score``), as the original did. Images are base64 strings, with or without a
+``data:image/...;base64,`` prefix.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from liveness import BoundingBox
+
+_IMAGE = "Base64 image (JPEG, PNG, WebP or BMP), optionally as a data URL."
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ImageRequest(_Request):
+    image: str = Field(description=_IMAGE)
+
+
+class LivenessRequest(ImageRequest):
+    antispoofThreshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Override of the service's ANTISPOOF_THRESHOLD."
+    )
+
+
+class FaceMatchRequest(_Request):
+    idImage: str = Field(description="ID-document photo. " + _IMAGE)
+    selfieImage: str = Field(description="Selfie. " + _IMAGE)
+    minConfidence: float = Field(0.6, ge=0.0, le=1.0, description="Match when confidence >= this.")
+
+
+class VerifyRequest(_Request):
+    idImage: str = Field(description="ID-document photo. " + _IMAGE)
+    selfieImage: str = Field(description="Selfie. " + _IMAGE)
+    antispoofThreshold: float | None = Field(None, ge=0.0, le=1.0)
+    minFaceMatchConfidence: float = Field(0.4, ge=0.0, le=1.0)
+
+
+class Box(BaseModel):
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, box: BoundingBox) -> Box:
+        return cls(**box.as_int_dict())
+
+
+class DetectedFace(Box):
+    confidence: float = Field(description="Detector score in [0, 1].")
+
+
+class DetectResponse(BaseModel):
+    face_count: int
+    faces: list[DetectedFace] = Field(description="Largest first.")
+    processing_time_ms: float
+
+
+class AntispoofResponse(BaseModel):
+    is_real: bool
+    antispoof_score: float = Field(description="Fused probability the face is real, in [0, 1].")
+    threshold: float
+    bounding_box: Box
+    face_count: int
+    model_scores: dict[str, float]
+    processing_time_ms: float
+
+
+class LivenessResponse(BaseModel):
+    is_live: bool
+    is_real: bool
+    antispoof_score: float
+    threshold: float
+    bounding_box: Box
+    face_count: int
+    processing_time_ms: float
+
+
+class FaceMatchResponse(BaseModel):
+    matched: bool
+    confidence: float = Field(description="Calibrated match confidence in [0, 1] (see README).")
+    similarity: float = Field(description="Raw cosine similarity of the embeddings.")
+    min_confidence: float
+    id_face_extracted: bool
+    id_bounding_box: Box
+    selfie_bounding_box: Box
+    processing_time_ms: float
+
+
+class VerifyResponse(BaseModel):
+    verified: bool
+    is_live: bool
+    antispoof_score: float
+    antispoof_threshold: float
+    faces_match: bool
+    face_match_confidence: float
+    face_match_similarity: float
+    min_face_match_confidence: float
+    id_face_extracted: bool
+    reasons: list[str] = Field(description="Why verification failed; empty when verified.")
+    processing_time_ms: float
+
+
+class ModelInfo(BaseModel):
+    name: str
+    state: str
+
+
+class HealthResponse(BaseModel):
+    status: str
+    ready: bool
+    models: list[ModelInfo]
+    missing_models: list[str]
+    hint: str | None = None

@@ -1,0 +1,132 @@
+"""Every model the engine may load: where it comes from, what it is, and the hash that proves it.
+
+The registry is data, not code paths: the store verifies files against it, ``livecred models
+fetch`` downloads from ``url``, and the model card is generated from it. Source URLs point at the
+exact blob (a commit, or a ``generation``-pinned bucket object), never at a moving branch, so the
+sha256 can always be reproduced. Provenance for each entry is in ``../shared/models/MANIFEST.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_ENGINE_MODELS", "REGISTRY", "ModelSpec", "get_spec"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    name: str
+    file: str  # relative path inside the models directory
+    sha256: str
+    size: int
+    url: str
+    license: str
+    source: str
+    input_spec: str
+
+
+def _github_raw(repo: str, commit: str, path: str) -> str:
+    return f"https://raw.githubusercontent.com/{repo}/{commit}/{path}"
+
+
+_SILENT_FACE = "minivision-ai/Silent-Face-Anti-Spoofing"
+_SILENT_FACE_COMMIT = "f679b7c96ad407d1114182847d3e0c20619a76d0"
+_YAKHYO_FAS = "yakhyo/face-anti-spoofing"
+_YAKHYO_FAS_COMMIT = "c175efef505bc275f7835cc9aa2aecab305ac184"
+
+REGISTRY: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="yunet",
+            file="yunet/face_detection_yunet_2023mar.onnx",
+            sha256="8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
+            size=232589,
+            url=_github_raw(
+                "lenchik-en/facedetection",
+                "02fda47a02738bf809fe8d6ee67ead5626d441bb",
+                "models/face_detection_yunet_2023mar.onnx",
+            ),
+            license="MIT",
+            source="opencv_zoo face_detection_yunet 2023mar (byte-identical to the opencv_zoo LFS object)",
+            input_spec="1x3xHxW float32 BGR 0-255, H and W multiples of 32; outputs cls/obj/bbox/"
+            "kps at strides 8/16/32",
+        ),
+        ModelSpec(
+            name="minifasnet_v2",
+            file="minifasnet/MiniFASNetV2.onnx",
+            sha256="4eed38f0bde33c9b805942a5f25e42ce1161e2bda545254be622be957727794e",
+            size=1743561,
+            url=_github_raw(_YAKHYO_FAS, _YAKHYO_FAS_COMMIT, "weights/MiniFASNetV2.onnx"),
+            license="Apache-2.0",
+            source="Silent-Face-Anti-Spoofing 2.7_80x80_MiniFASNetV2, ONNX export by yakhyo",
+            input_spec="1x3x80x80 float32 BGR 0-255 (no normalisation); face box x2.7 crop; "
+            "softmax over 3 classes, index 1 = real",
+        ),
+        ModelSpec(
+            name="minifasnet_v1se",
+            file="minifasnet/MiniFASNetV1SE.onnx",
+            sha256="d819a69bac6b9ade2a0f4d9b60b618e1260f7bf3ba1fddff6c5d82131cb1083f",
+            size=1742315,
+            url=_github_raw(_YAKHYO_FAS, _YAKHYO_FAS_COMMIT, "weights/MiniFASNetV1SE.onnx"),
+            license="Apache-2.0",
+            source="Silent-Face-Anti-Spoofing 4_0_0_80x80_MiniFASNetV1SE, ONNX export by yakhyo",
+            input_spec="1x3x80x80 float32 BGR 0-255 (no normalisation); face box x4.0 crop; "
+            "softmax over 3 classes, index 1 = real",
+        ),
+        ModelSpec(
+            name="mobilefacenet",
+            file="mobilefacenet/MobileFaceNet.onnx",
+            sha256="93fac2c9747e612f4f491c7842563a515ee2b6c237d9fee05e96291b07ac6019",
+            size=3976111,
+            url=_github_raw(
+                "praysmld/face_matching_mvp",
+                "6058f7ff7c3fc8e041a0bd84b11d9e45df1ef2d8",
+                "models/MobileFaceNet.onnx",
+            ),
+            license="MIT",
+            source="foamliu/MobileFaceNet weights, ONNX export",
+            input_spec="1x3x112x112 float32 RGB (x-127.5)/128 after 5-point alignment to the "
+            "ArcFace template; 128-d output, L2-normalised",
+        ),
+        ModelSpec(
+            name="minifasnet_v2_pth",
+            file="minifasnet/2.7_80x80_MiniFASNetV2.pth",
+            sha256="a5eb02e1843f19b5386b953cc4c9f011c3f985d0ee2bb9819eea9a142099bec0",
+            size=1849453,
+            url=_github_raw(
+                _SILENT_FACE,
+                _SILENT_FACE_COMMIT,
+                "resources/anti_spoof_models/2.7_80x80_MiniFASNetV2.pth",
+            ),
+            license="Apache-2.0",
+            source="Silent-Face-Anti-Spoofing original PyTorch weights (torch FasNet backend)",
+            input_spec="as minifasnet_v2; needs torch and the MiniFASNet definition",
+        ),
+        ModelSpec(
+            name="minifasnet_v1se_pth",
+            file="minifasnet/4_0_0_80x80_MiniFASNetV1SE.pth",
+            sha256="84ee1d37d96894d5e82de5a57df044ef80a58be2b218b5ed7cdfd875ec2f5990",
+            size=1856130,
+            url=_github_raw(
+                _SILENT_FACE,
+                _SILENT_FACE_COMMIT,
+                "resources/anti_spoof_models/4_0_0_80x80_MiniFASNetV1SE.pth",
+            ),
+            license="Apache-2.0",
+            source="Silent-Face-Anti-Spoofing original PyTorch weights (torch FasNet backend)",
+            input_spec="as minifasnet_v1se; needs torch and the MiniFASNet definition",
+        ),
+    )
+}
+
+# What the default (onnxruntime-only) engine needs to start; the rest belongs to optional backends.
+DEFAULT_ENGINE_MODELS: tuple[str, ...] = ("yunet", "minifasnet_v2", "minifasnet_v1se", "mobilefacenet")
+
+
+def get_spec(name: str) -> ModelSpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise KeyError(f"unknown model {name!r}; known models: {known}") from None

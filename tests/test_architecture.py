@@ -1,0 +1,73 @@
+"""The house rules that code review would otherwise have to catch: import direction, no env reads."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+DOMAIN = ("liveness", "issuer", "zk", "did", "fhe")
+# package -> packages it may import (besides itself and third-party code)
+ALLOWED = {
+    "liveness": set(),
+    "zk": set(),
+    "did": set(),
+    "fhe": set(),
+    "issuer": {"did", "zk"},
+    "api": {"liveness", "issuer", "zk", "did", "fhe"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _packages() -> list[str]:
+    return [p for p in ALLOWED if (REPO_ROOT / p / "__init__.py").is_file()]
+
+
+@pytest.mark.parametrize("package", _packages())
+def test_dependency_direction(package: str) -> None:
+    forbidden = set(ALLOWED) - ALLOWED[package] - {package}
+    bad = []
+    for path in (REPO_ROOT / package).rglob("*.py"):
+        for name in _imports(path) & forbidden:
+            bad.append(f"{path.relative_to(REPO_ROOT)} imports {name}")
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("package", [p for p in DOMAIN if (REPO_ROOT / p / "__init__.py").is_file()])
+def test_domain_packages_never_read_the_environment(package: str) -> None:
+    offenders = [
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / package).rglob("*.py")
+        if "os.environ" in path.read_text() or "getenv" in path.read_text()
+    ]
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize("package", _packages())
+def test_public_surface_is_declared(package: str) -> None:
+    module = importlib.import_module(package)
+    exported = getattr(module, "__all__", None)
+    assert exported, f"{package} has no __all__"
+    missing = [name for name in exported if not hasattr(module, name)]
+    assert not missing, missing
+
+
+def test_no_heavy_framework_is_imported_by_the_engine() -> None:
+    for path in (REPO_ROOT / "liveness").rglob("*.py"):
+        if "backends" in path.parts:
+            continue
+        assert not _imports(path) & {"torch", "tensorflow", "deepface", "fastapi"}, path
