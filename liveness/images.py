@@ -133,10 +133,17 @@ def _load_validated(img: Image.Image, limits: ImageLimits, field: str) -> np.nda
             img.load()
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise CorruptImage(f"'{field}' is truncated or its image data is corrupt", field=field) from exc
-        try:
-            upright = ImageOps.exif_transpose(img)
-        except Exception:  # noqa: BLE001 - hostile EXIF must not fail an otherwise good image
-            upright = img
-        rgb = upright.convert("RGB")
+        upright = _apply_exif_orientation(img)
+        rgb = upright if upright.mode == "RGB" else upright.convert("RGB")  # no copy when already RGB
     # RGB -> BGR, contiguous, as every OpenCV-style consumer expects (cvtColor: 5x a numpy flip).
     return cv2.cvtColor(np.asarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2BGR)
+
+
+def _apply_exif_orientation(img: Image.Image) -> Image.Image:
+    """Rotate/flip per the EXIF orientation tag; untouched (no copy) when there is none."""
+    try:
+        if img.getexif().get(0x0112, 1) in (None, 1):
+            return img
+        return ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - hostile EXIF must not fail an otherwise good image
+        return img
