@@ -8,16 +8,10 @@ from typing import TypeVar
 import anyio.to_thread
 from fastapi import Request
 
-from api.settings import Settings
 from liveness import ImageLimits, LivenessEngine, ModelUnavailable
 from liveness.models import FETCH_HINT
 
 T = TypeVar("T")
-
-
-def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def get_engine(request: Request) -> LivenessEngine:

@@ -56,33 +56,34 @@ class DetectedFace(Box):
     confidence: float = Field(description="Detector score in [0, 1].")
 
 
-class DetectResponse(BaseModel):
+class TimedResponse(BaseModel):
+    processing_time_ms: float = Field(0.0, description="Decoding and inference time, milliseconds.")
+
+
+class DetectResponse(TimedResponse):
     face_count: int
     faces: list[DetectedFace] = Field(description="Largest first.")
-    processing_time_ms: float
 
 
-class AntispoofResponse(BaseModel):
+class AntispoofResponse(TimedResponse):
     is_real: bool
     antispoof_score: float = Field(description="Fused probability the face is real, in [0, 1].")
     threshold: float
     bounding_box: Box
     face_count: int
     model_scores: dict[str, float]
-    processing_time_ms: float
 
 
-class LivenessResponse(BaseModel):
+class LivenessResponse(TimedResponse):
     is_live: bool
     is_real: bool
     antispoof_score: float
     threshold: float
     bounding_box: Box
     face_count: int
-    processing_time_ms: float
 
 
-class FaceMatchResponse(BaseModel):
+class FaceMatchResponse(TimedResponse):
     matched: bool
     confidence: float = Field(description="Calibrated match confidence in [0, 1] (see README).")
     similarity: float = Field(description="Raw cosine similarity of the embeddings.")
@@ -90,10 +91,9 @@ class FaceMatchResponse(BaseModel):
     id_face_extracted: bool
     id_bounding_box: Box
     selfie_bounding_box: Box
-    processing_time_ms: float
 
 
-class VerifyResponse(BaseModel):
+class VerifyResponse(TimedResponse):
     verified: bool
     is_live: bool
     antispoof_score: float
@@ -104,7 +104,6 @@ class VerifyResponse(BaseModel):
     min_face_match_confidence: float
     id_face_extracted: bool
     reasons: list[str] = Field(description="Why verification failed; empty when verified.")
-    processing_time_ms: float
 
 
 class ModelInfo(BaseModel):

@@ -8,7 +8,8 @@ inference, not network transfer.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 
@@ -23,15 +24,17 @@ from api.schemas import (
     ImageRequest,
     LivenessRequest,
     LivenessResponse,
+    TimedResponse,
     VerifyRequest,
     VerifyResponse,
 )
-from liveness import ImageLimits, LivenessEngine, decode_base64_image
+from liveness import ImageLimits, LivenessEngine, SpoofResult, decode_base64_image
 
 router = APIRouter(tags=["faces"])
 
 Engine = Annotated[LivenessEngine, Depends(get_engine)]
 Limits = Annotated[ImageLimits, Depends(get_limits)]
+R = TypeVar("R", bound=TimedResponse)
 
 _ERRORS: dict[int | str, dict[str, str]] = {
     400: {"description": "Invalid base64, invalid JSON or empty body"},
@@ -41,78 +44,72 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def _elapsed_ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 2)
+async def _timed(request: Request, work: Callable[[], R]) -> R:
+    start = time.perf_counter()
+    response = await run_blocking(request, work)
+    response.processing_time_ms = round((time.perf_counter() - start) * 1000, 2)
+    return response
+
+
+def _spoof_check(engine: LivenessEngine, limits: ImageLimits, body: LivenessRequest) -> tuple[SpoofResult, int]:
+    """Anti-spoofing of the largest face, and how many faces the image held."""
+    image = decode_base64_image(body.image, limits, field="image")
+    subject = engine.subject(image, field="image")
+    spoof = engine.check_spoof(image, body.antispoofThreshold, face=subject.face)
+    return spoof, len(subject.detection.faces)
 
 
 @router.post("/detect", response_model=DetectResponse, responses=_ERRORS)
 async def detect(body: ImageRequest, request: Request, engine: Engine, limits: Limits) -> DetectResponse:
     """All faces in the image, largest first."""
-    start = time.perf_counter()
 
     def work() -> DetectResponse:
-        image = decode_base64_image(body.image, limits, field="image")
-        result = engine.detect(image)
+        result = engine.detect(decode_base64_image(body.image, limits, field="image"))
         faces = [DetectedFace(**f.box.as_int_dict(), confidence=round(f.score, 4)) for f in result.faces]
-        return DetectResponse(face_count=len(faces), faces=faces, processing_time_ms=0.0)
+        return DetectResponse(face_count=len(faces), faces=faces)
 
-    response = await run_blocking(request, work)
-    response.processing_time_ms = _elapsed_ms(start)
-    return response
+    return await _timed(request, work)
 
 
 @router.post("/antispoof", response_model=AntispoofResponse, responses=_ERRORS)
 async def antispoof(body: LivenessRequest, request: Request, engine: Engine, limits: Limits) -> AntispoofResponse:
-    """Passive anti-spoofing (MiniFASNet V2 + V1SE) of the largest face."""
-    start = time.perf_counter()
+    """Passive anti-spoofing (MiniFASNet V2 + V1SE) of the largest face, with each model's score."""
 
     def work() -> AntispoofResponse:
-        image = decode_base64_image(body.image, limits, field="image")
-        subject = engine.subject(image, field="image")
-        spoof = engine.check_spoof(image, body.antispoofThreshold, face=subject.face)
+        spoof, face_count = _spoof_check(engine, limits, body)
         return AntispoofResponse(
             is_real=spoof.is_real,
             antispoof_score=round(spoof.score, 6),
             threshold=spoof.threshold,
             bounding_box=Box.of(spoof.face.box),
-            face_count=len(subject.detection.faces),
+            face_count=face_count,
             model_scores={name: round(score, 6) for name, score in spoof.model_scores},
-            processing_time_ms=0.0,
         )
 
-    response = await run_blocking(request, work)
-    response.processing_time_ms = _elapsed_ms(start)
-    return response
+    return await _timed(request, work)
 
 
 @router.post("/liveness", response_model=LivenessResponse, responses=_ERRORS)
 async def liveness(body: LivenessRequest, request: Request, engine: Engine, limits: Limits) -> LivenessResponse:
     """Is the largest face in a single frame a live person (passive check)?"""
-    start = time.perf_counter()
 
     def work() -> LivenessResponse:
-        image = decode_base64_image(body.image, limits, field="image")
-        subject = engine.subject(image, field="image")
-        spoof = engine.check_spoof(image, body.antispoofThreshold, face=subject.face)
+        spoof, face_count = _spoof_check(engine, limits, body)
         return LivenessResponse(
             is_live=spoof.is_real,
             is_real=spoof.is_real,
             antispoof_score=round(spoof.score, 6),
             threshold=spoof.threshold,
             bounding_box=Box.of(spoof.face.box),
-            face_count=len(subject.detection.faces),
-            processing_time_ms=0.0,
+            face_count=face_count,
         )
 
-    response = await run_blocking(request, work)
-    response.processing_time_ms = _elapsed_ms(start)
-    return response
+    return await _timed(request, work)
 
 
 @router.post("/face-match", response_model=FaceMatchResponse, responses=_ERRORS)
 async def face_match(body: FaceMatchRequest, request: Request, engine: Engine, limits: Limits) -> FaceMatchResponse:
     """Does the selfie show the person on the ID document?"""
-    start = time.perf_counter()
 
     def work() -> FaceMatchResponse:
         id_image = decode_base64_image(body.idImage, limits, field="idImage")
@@ -126,18 +123,14 @@ async def face_match(body: FaceMatchRequest, request: Request, engine: Engine, l
             id_face_extracted=True,
             id_bounding_box=Box.of(match.face_a.box),
             selfie_bounding_box=Box.of(match.face_b.box),
-            processing_time_ms=0.0,
         )
 
-    response = await run_blocking(request, work)
-    response.processing_time_ms = _elapsed_ms(start)
-    return response
+    return await _timed(request, work)
 
 
 @router.post("/verify", response_model=VerifyResponse, responses=_ERRORS)
 async def verify(body: VerifyRequest, request: Request, engine: Engine, limits: Limits) -> VerifyResponse:
     """The selfie is live and matches the ID photo."""
-    start = time.perf_counter()
 
     def work() -> VerifyResponse:
         id_image = decode_base64_image(body.idImage, limits, field="idImage")
@@ -164,9 +157,6 @@ async def verify(body: VerifyRequest, request: Request, engine: Engine, limits: 
             min_face_match_confidence=result.match.min_confidence,
             id_face_extracted=True,
             reasons=reasons,
-            processing_time_ms=0.0,
         )
 
-    response = await run_blocking(request, work)
-    response.processing_time_ms = _elapsed_ms(start)
-    return response
+    return await _timed(request, work)
