@@ -53,17 +53,17 @@ class ImageLimits:
 
     @property
     def max_base64_chars(self) -> int:
-        # 4 characters per 3 bytes, plus padding and a little slack for line breaks.
+        # 4 characters per 3 bytes, plus slack for a data-URL prefix and line breaks.
         return (self.max_bytes + 2) // 3 * 4 + 1024
 
 
 def decode_base64_image(data: str, limits: ImageLimits, *, field: str = "image") -> np.ndarray:
     """Decode a base64 string or a ``data:image/...;base64,`` URL into a BGR uint8 array."""
-    if not data or not data.strip():
-        raise EmptyImage(f"'{field}' is empty", field=field)
-    if len(data) > limits.max_base64_chars + 256:
+    if len(data) > limits.max_base64_chars:
         raise ImageTooLarge(f"'{field}' exceeds the limit of {limits.max_bytes} bytes", field=field)
     text = data.strip()
+    if not text:
+        raise EmptyImage(f"'{field}' is empty", field=field)
     match = _DATA_URL.match(text)
     if match:
         if not match.group("b64"):

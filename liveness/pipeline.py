@@ -27,7 +27,7 @@ from liveness.models.runtime import RuntimeOptions
 from liveness.models.store import FETCH_HINT, ModelStore
 from liveness.types import DetectionResult, Face, MatchResult, SpoofResult, VerifyResult
 
-__all__ = ["EngineConfig", "LivenessEngine", "load_default_engine"]
+__all__ = ["EngineConfig", "LivenessEngine", "Subject", "load_default_engine"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,9 @@ class EngineConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class _Subject:
+class Subject:
+    """The face an operation works on (the largest), with the detection it came from."""
+
     detection: DetectionResult
     face: Face
 
@@ -61,12 +63,12 @@ class LivenessEngine:
     def detect(self, image: np.ndarray) -> DetectionResult:
         return self.detector.detect(image)
 
-    def subject(self, image: np.ndarray, *, field: str = "image") -> _Subject:
+    def subject(self, image: np.ndarray, *, field: str = "image") -> Subject:
         """Detect and pick the largest face, or raise :class:`FaceNotFound`."""
         detection = self.detector.detect(image)
         if detection.largest is None:
             raise FaceNotFound(f"no face found in '{field}'", field=field)
-        return _Subject(detection, detection.largest)
+        return Subject(detection, detection.largest)
 
     def check_spoof(
         self, image: np.ndarray, threshold: float | None = None, *, face: Face | None = None, field: str = "image"
