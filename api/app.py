@@ -34,7 +34,22 @@ def _version() -> str:
         return "0+unknown"
 
 
+def _ensure_log_output() -> None:
+    """Give the livecred loggers a handler when the host (uvicorn, a test) configured none.
+
+    uvicorn configures only its own loggers; without this, "engine ready" and "models missing"
+    lines would be lost. Done at start-up, never at import.
+    """
+    root = logging.getLogger("livecred")
+    if not root.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
 def _build_state(app: FastAPI, settings: Settings) -> None:
+    _ensure_log_output()
     start = time.perf_counter()
     state = app.state
     state.settings = settings

@@ -145,7 +145,11 @@ def main() -> int:
                     all_labels += lab
             report(f"{name} (all folds)", all_scores, all_labels, 0, shipped)
     if args.plot:
-        import matplotlib
+        try:
+            import matplotlib
+        except ImportError:
+            print("\n--plot needs matplotlib: .venv/bin/pip install -e '.[bench]'", file=sys.stderr)
+            return 1
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
