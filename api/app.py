@@ -22,7 +22,7 @@ from api.middleware import BodyLimitMiddleware
 from api.routes import faces, health
 from api.settings import Settings, get_settings
 from liveness import EngineConfig, ImageLimits, ModelUnavailable, load_default_engine
-from liveness.models import DEFAULT_ENGINE_MODELS, ModelStore, RuntimeOptions
+from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
 
 logger = logging.getLogger("livecred.api")
 
@@ -55,19 +55,22 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.settings = settings
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
     state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
-    state.model_status = ModelStore(settings.models_dir).status(DEFAULT_ENGINE_MODELS)
-    state.missing_models = [s.name for s in state.model_status if s.state != "ok"]
+    store = ModelStore(settings.models_dir)
     state.engine = None
     try:
+        # Loading reads and verifies every model; only a failure needs the per-model detail.
         state.engine = load_default_engine(
             settings.models_dir,
             runtime=RuntimeOptions(intra_op_threads=settings.inference_threads),
             config=EngineConfig(antispoof_threshold=settings.antispoof_threshold),
         )
     except ModelUnavailable as exc:
+        state.model_status = store.status(DEFAULT_ENGINE_MODELS)
         state.missing_models = list(exc.missing)
         logger.error("liveness engine not ready: %s", exc.message)
         return
+    state.model_status = [ModelStatus(n, store.path_of(n), "ok", None) for n in DEFAULT_ENGINE_MODELS]
+    state.missing_models = []
     logger.info("liveness engine ready in %.0f ms", (time.perf_counter() - start) * 1000)
 
 
