@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import anyio
 from fastapi import FastAPI
@@ -53,6 +54,8 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     start = time.perf_counter()
     state = app.state
     state.settings = settings
+    # Per-route body limits (path prefix -> bytes) for routes that take more than two images.
+    state.body_limits = {}
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
     state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
     store = ModelStore(settings.models_dir)
@@ -74,6 +77,16 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     logger.info("liveness engine ready in %.0f ms", (time.perf_counter() - start) * 1000)
 
 
+def body_limit(state: Any, path: str) -> int:
+    """The request-body limit for ``path``: the longest matching prefix in
+    ``state.body_limits``, else ``settings.max_request_bytes`` (sized for two images)."""
+    best, limit = -1, int(state.settings.max_request_bytes)
+    for prefix, prefix_limit in state.body_limits.items():
+        if path.startswith(prefix) and len(prefix) > best:
+            best, limit = len(prefix), prefix_limit
+    return limit
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; ``settings`` defaults to the environment (read at start-up)."""
 
@@ -89,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Face liveness, anti-spoofing and face matching on CPU, with no image ever stored.",
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=lambda: app.state.settings.max_request_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=lambda path: body_limit(app.state, path))
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(faces.router)

@@ -61,12 +61,18 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **{k: v for k, v in extra.items() if v is not None}}
 
 
-async def _liveness_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, LivenessError)
+# The base class of each domain package's exception tree. Each carries ``code`` and ``message``
+# (and optionally ``field``); STATUS_BY_ERROR picks the status.
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError,)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {"field": getattr(exc, "field", None)}
     if isinstance(exc, ModelUnavailable):
         extra["missing_models"] = list(exc.missing)
-    return JSONResponse(status_code=status_for(exc), content=error_body(exc.code, exc.message, **extra))
+    code = getattr(exc, "code", "error")
+    message = getattr(exc, "message", code.replace("_", " "))
+    return JSONResponse(status_code=status_for(exc), content=error_body(code, message, **extra))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -105,7 +111,8 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(LivenessError, _liveness_error)
+    for base in DOMAIN_ERRORS:
+        app.add_exception_handler(base, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -14,9 +14,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyLimitMiddleware:
-    """``max_bytes`` is a callable so the limit can come from settings resolved at start-up."""
+    """``max_bytes(path)`` gives the limit for a request path; a callable, so that the limits can
+    come from settings resolved at start-up and routes that take several images or large keys
+    can have a larger one than the default."""
 
-    def __init__(self, app: ASGIApp, max_bytes: Callable[[], int]) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: Callable[[str], int]) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
@@ -24,7 +26,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes()
+        limit = self.max_bytes(scope.get("path", ""))
         declared = dict(scope.get("headers") or ()).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _send_413(send, limit)

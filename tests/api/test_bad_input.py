@@ -168,3 +168,16 @@ def test_not_ready_when_models_are_missing(tmp_path: Path) -> None:
         error = _assert_error(response, 503, "models_unavailable")
         assert "livecred models fetch" in error["message"]  # type: ignore[operator]
         assert len(error["missing_models"]) == 4  # type: ignore[arg-type]
+
+
+def test_body_limit_takes_the_longest_matching_route_prefix() -> None:
+    from types import SimpleNamespace
+
+    from api.app import body_limit
+
+    state = SimpleNamespace(
+        settings=SimpleNamespace(max_request_bytes=1000), body_limits={"/fhe/": 5000, "/fhe/distance": 9000}
+    )
+    assert body_limit(state, "/verify") == 1000
+    assert body_limit(state, "/fhe/keys") == 5000
+    assert body_limit(state, "/fhe/distance") == 9000
