@@ -20,8 +20,9 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware
-from api.routes import faces, health
+from api.routes import faces, health, zk
 from api.settings import Settings, get_settings
+from api.zk_state import start_zk
 from liveness import EngineConfig, ImageLimits, ModelUnavailable, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
 
@@ -58,6 +59,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.body_limits = {}
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
     state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
+    state.zk = start_zk(settings)  # the prover worker process; closed in the lifespan's exit
     store = ModelStore(settings.models_dir)
     state.engine = None
     try:
@@ -93,8 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _build_state(app, settings or get_settings())
-        yield
-        app.state.engine = None
+        try:
+            yield
+        finally:
+            app.state.engine = None
+            app.state.zk.close()
 
     app = FastAPI(
         title="livecred",
@@ -106,4 +111,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(faces.router)
+    app.include_router(zk.router)
     return app
