@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 
@@ -51,6 +52,17 @@ class ZKState:
             assert self.error is not None
             raise self.error
         return self.prover
+
+    def status(self) -> tuple[bool, dict[str, Any]]:
+        """(ready, details) for GET /zk/status; the details name the fix when not ready."""
+        try:
+            if self.prover is None:
+                assert self.error is not None
+                raise self.error
+            key = self.prover.verification_key.fingerprint
+            return True, {"ready": True, **self.prover.backend.status(), "verificationKey": key}
+        except ZKError as exc:
+            return False, {"ready": False, "code": exc.code, "message": exc.message}
 
     def close(self) -> None:
         if self.prover is not None:

@@ -50,6 +50,10 @@ class RemoteWorker:
         if response.status_code != 200:
             raise ProverUnavailable(f"the remote prover at {self.base_url} is not ready (HTTP {response.status_code})")
 
+    def status(self) -> dict[str, Any]:
+        self.start()
+        return {"backend": "remote", "url": self.base_url}
+
     def close(self) -> None:
         self._client.close()
 

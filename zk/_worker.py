@@ -256,6 +256,14 @@ class NodeWorker:
         process = self._process
         return process.pid if process is not None and not process.exited else None
 
+    def status(self) -> dict[str, Any]:
+        """Where the worker stands; raises :class:`ProverUnavailable` (naming the fix) when down."""
+        pid = self.pid
+        if pid is None:
+            self.check_environment()
+            raise ProverUnavailable("the prover worker is not running; the next proof request starts it")
+        return {"backend": "local", "pid": pid, "restarts": self.restarts}
+
     def close(self) -> None:
         with self._lock:
             self._closing = True

@@ -122,6 +122,16 @@ class VerificationKey:
     def n_public(self) -> int:
         return len(self.ic) - 1
 
+    @property
+    def fingerprint(self) -> str:
+        """Names the key a proof was checked against (a credential can record it; a new ceremony
+        gives a new one): sha256 of the compact JSON array [alpha, beta, gamma, delta, IC...] in
+        snarkjs's point encoding."""
+        points: list[Any] = [p.to_snarkjs() for p in (self.alpha, self.beta, self.gamma, self.delta)]
+        points += [p.to_snarkjs() for p in self.ic]
+        canonical = json.dumps(points, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     @classmethod
     def from_json(cls, data: Any) -> VerificationKey:
         if not isinstance(data, Mapping):

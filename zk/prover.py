@@ -31,7 +31,11 @@ __all__ = ["FaceMatchProver", "ProofBackend", "ProvedStatement"]
 
 
 class ProofBackend(Protocol):
+    """A place where proofs are made: start, prove, verify, report, close."""
+
     def start(self) -> None: ...
+
+    def status(self) -> Mapping[str, Any]: ...
 
     def prove(self, witness_input: Mapping[str, str]) -> WorkerProof: ...
 

@@ -41,7 +41,6 @@ REASONS: dict[str, str] = {
     "commitment_not_expected": "the proof is for another commitment than the one recorded",
     "proof_point_invalid": "a proof point is not on the curve or not in the prime-order subgroup",
     "pairing_check_failed": "the Groth16 pairing equation does not hold: the proof is not valid",
-    "verifier_unavailable": "the verifier could not run (prover worker unavailable)",
 }
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from api.deps import get_engine, get_limits, run_blocking
 from api.schemas import Box
@@ -108,6 +108,13 @@ async def face_match_proof(
         processing_time_ms=round((time.perf_counter() - start) * 1000, 2),
         **fields,
     )
+
+
+@router.get("/zk/status", responses={503: {"description": "The prover is not ready; `message` names the fix"}})
+async def status(zk: ZK) -> JSONResponse:
+    """Whether proofs can be made now: the backend (local worker PID and restarts, or remote URL)."""
+    ready, details = await anyio.to_thread.run_sync(zk.status)
+    return JSONResponse(details, status_code=200 if ready else 503)
 
 
 @router.get("/zk/verification-key")

@@ -25,6 +25,7 @@ from zk import (
     Artifacts,
     FaceMatchProof,
     VerificationKey,
+    load_verification_key,
     nonce_to_field,
     solidity_calldata,
     verify_face_match_proof,
@@ -109,6 +110,14 @@ def test_bad_nonces_are_client_errors(client: TestClient, nonce: str, code: str)
     assert response.json()["code"] == code
 
 
+def test_the_status_reports_a_running_local_worker(client: TestClient) -> None:
+    response = client.get("/zk/status")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ready"] is True and body["backend"] == "local" and body["pid"] > 0
+    assert body["verificationKey"] == load_verification_key().fingerprint
+
+
 def test_the_key_contract_and_ceremony_are_published(client: TestClient) -> None:
     artifacts = Artifacts.packaged()
     assert client.get("/zk/verification-key").json() == json.loads(artifacts.verification_key.read_text())
@@ -148,6 +157,8 @@ def test_without_node_modules_the_service_starts_and_names_the_fix(tmp_path: Pat
     settings = Settings(models_dir=MODELS_DIR, state_dir=tmp_path / "state", zk_node_modules=tmp_path / "none")
     with TestClient(create_app(settings)) as test_client:
         assert test_client.get("/health").status_code == 200
+        status = test_client.get("/zk/status")
+        assert status.status_code == 503 and "livecred zk install" in status.json()["message"]
         response = test_client.post("/face-match-proof", json=_body(SAME))
         assert response.status_code == 503
         assert response.json()["code"] == "zk_unavailable"
@@ -183,6 +194,8 @@ def test_zk_service_url_sends_proving_to_a_remote_worker(
     settings = Settings(models_dir=MODELS_DIR, state_dir=tmp_path / "state")
     assert settings.zk_service_url == remote_worker
     with TestClient(create_app(settings)) as test_client:
+        status = test_client.get("/zk/status").json()
+        assert status["ready"] is True and status["backend"] == "remote" and status["url"] == remote_worker
         body = test_client.post("/face-match-proof", json=_body(SAME, nonce=NONCE)).json()
     assert body["proofIsMatch"] is True
     key = VerificationKey.from_json(json.loads(Artifacts.packaged().verification_key.read_text()))

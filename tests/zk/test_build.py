@@ -60,6 +60,7 @@ def test_the_build_script_reproduces_the_circuit_and_makes_a_working_key(tmp_pat
     own.check()
     own_key = VerificationKey.from_file(own.verification_key)
     assert own_key != load_verification_key()
+    assert own_key.fingerprint != load_verification_key().fingerprint
     worker = NodeWorker(NodeWorkerConfig(own))
     try:
         worker.start()

@@ -74,6 +74,9 @@ class _Replaying:
 
     def start(self) -> None: ...
 
+    def status(self) -> dict[str, Any]:
+        return {}
+
     def close(self) -> None: ...
 
     def prove(self, witness_input: Mapping[str, str]) -> WorkerProof:

@@ -191,8 +191,11 @@ function serveStdio(handle, ctx) {
             out({ id: null, ok: false, error: { code: "bad_request", message: "request line too long" } });
         }
     });
-    // The supervisor closes stdin to stop us: finish what is queued, then exit.
+    // The supervisor closes stdin to stop us: finish what is queued, then exit. Ctrl-C in a
+    // terminal reaches the whole process group; the supervisor decides when we stop, and if it
+    // dies, stdin ends and so do we.
     process.stdin.on("end", () => chain.then(() => process.exit(0)));
+    process.on("SIGINT", () => {});
     out({ ready: true, pid: process.pid, snarkjs: ctx.snarkjsVersion });
 }
 
