@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import Request
@@ -28,7 +28,6 @@ from zk import (
     ZKError,
     load_verification_key,
 )
-from zk._worker import DEFAULT_NODE_MODULES
 
 logger = logging.getLogger("livecred.api")
 
@@ -72,15 +71,12 @@ class ZKState:
 def _backend(settings: Settings, artifacts: Artifacts) -> ProofBackend:
     if settings.zk_service_url:
         return RemoteWorker(settings.zk_service_url, timeout_s=settings.zk_timeout_s, max_pending=settings.zk_max_queue)
-    return NodeWorker(
-        NodeWorkerConfig(
-            artifacts=artifacts,
-            node=settings.zk_node,
-            node_modules=settings.zk_node_modules or DEFAULT_NODE_MODULES,
-            timeout_s=settings.zk_timeout_s,
-            max_pending=settings.zk_max_queue,
-        )
+    config = NodeWorkerConfig(
+        artifacts=artifacts, node=settings.zk_node, timeout_s=settings.zk_timeout_s, max_pending=settings.zk_max_queue
     )
+    if settings.zk_node_modules is not None:
+        config = replace(config, node_modules=settings.zk_node_modules)
+    return NodeWorker(config)
 
 
 def start_zk(settings: Settings) -> ZKState:

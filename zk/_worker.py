@@ -35,7 +35,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -78,7 +78,7 @@ class NodeWorkerConfig:
     node_modules: Path = DEFAULT_NODE_MODULES
     timeout_s: float = 30.0
     max_pending: int = 32
-    start_timeout_s: float = 60.0
+    start_timeout_s: float = 20.0
     max_restarts: int = 5
     restart_window_s: float = 60.0
     test_ops: bool = False  # enables the worker's `sleep` op, for supervision tests
@@ -110,7 +110,7 @@ class _Job:
 class _Process:
     """One running node process, its reader threads, and the jobs sent to it."""
 
-    def __init__(self, popen: subprocess.Popen[str], on_exit: Any) -> None:
+    def __init__(self, popen: subprocess.Popen[str], on_exit: Callable[[_Process, int], None]) -> None:
         self.popen = popen
         self.pending: dict[int, _Job] = {}
         self.lock = threading.Lock()

@@ -11,10 +11,11 @@ JSON form of a :class:`FaceMatchProof` (what ``to_json`` writes and ``from_json`
 
     {"proof": {"pi_a": [...], "pi_b": [...], "pi_c": [...], "protocol": "groth16", "curve": "bn128"},
      "publicSignals": ["6000", "<commitment>", "<nonce>"],
-     "threshold": 6000, "commitment": "<decimal>", "nonce": "<decimal>"}
+     "threshold": 6000, "commitment": "<decimal>", "nonce": "<decimal>", "scale": 10000}
 
 ``threshold``, ``commitment`` and ``nonce`` state what the proof is claimed to prove; the verifier
-checks them against the public signals *and* against the verifier's own policy.
+checks them against the public signals *and* against the verifier's own policy. ``scale`` (the
+fixed-point unit of ``threshold``) is optional on input and must be 10000 when given.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zk._exceptions import MalformedProof
-from zk._field import BASE_FIELD_MODULUS
+from zk._field import BASE_FIELD_MODULUS, SCORE_SCALE
 
 __all__ = [
     "PUBLIC_SIGNALS",
@@ -166,6 +167,8 @@ class FaceMatchProof:
         threshold = data["threshold"]
         if isinstance(threshold, bool) or not isinstance(threshold, int | str):
             raise MalformedProof("threshold must be an integer")
+        if data.get("scale", SCORE_SCALE) != SCORE_SCALE:
+            raise MalformedProof(f"scale must be {SCORE_SCALE} (threshold = confidence x {SCORE_SCALE})")
         return cls(
             proof=Groth16Proof.from_snarkjs(data["proof"]),
             public_signals=parse_public_signals(data["publicSignals"]),
@@ -181,6 +184,7 @@ class FaceMatchProof:
             "threshold": self.threshold,
             "commitment": str(self.commitment),
             "nonce": str(self.nonce),
+            "scale": SCORE_SCALE,
         }
 
     @classmethod

@@ -16,7 +16,7 @@ from zk._field import BASE_FIELD_MODULUS
 def test_json_round_trip(proof: FaceMatchProof) -> None:
     data = json.loads(json.dumps(proof.to_json()))
     assert FaceMatchProof.from_json(data) == proof
-    assert data["threshold"] == THRESHOLD and data["nonce"] == str(NONCE)
+    assert data["threshold"] == THRESHOLD and data["nonce"] == str(NONCE) and data["scale"] == 10_000
     assert data["publicSignals"] == [str(THRESHOLD), data["commitment"], str(NONCE)]
     assert data["proof"]["protocol"] == "groth16" and data["proof"]["curve"] == "bn128"
 
@@ -45,6 +45,7 @@ def _edit(proof: FaceMatchProof, path: tuple[Any, ...], value: Any) -> dict[str,
         (("publicSignals", 0), "6e3"),
         (("nonce",), None),
         (("threshold",), True),
+        (("scale",), 100),
     ],
 )
 def test_malformed_json_is_refused(proof: FaceMatchProof, path: tuple[Any, ...], value: Any) -> None:
