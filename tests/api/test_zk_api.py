@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -151,6 +152,15 @@ def test_the_cli_verifies_a_response_offline(matched: dict[str, Any], tmp_path: 
     assert replay.exit_code == 1 and "nonce_not_expected" in replay.output
     calldata = runner.invoke(cli, ["zk", "calldata", str(path)])
     assert calldata.exit_code == 0 and calldata.output.strip() == matched["solidityCalldata"]
+
+
+def test_shutdown_stops_the_worker_process(tmp_path: Path) -> None:
+    settings = Settings(models_dir=MODELS_DIR, state_dir=tmp_path / "state")
+    with TestClient(create_app(settings)) as test_client:
+        pid = test_client.get("/zk/status").json()["pid"]
+        os.kill(pid, 0)  # running
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
 def test_without_node_modules_the_service_starts_and_names_the_fix(tmp_path: Path) -> None:
