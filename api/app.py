@@ -19,8 +19,9 @@ import anyio
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.issuer_setup import build_issuer
 from api.middleware import BodyLimitMiddleware
-from api.routes import faces, health
+from api.routes import credentials, faces, health, publish
 from api.settings import Settings, get_settings
 from liveness import EngineConfig, ImageLimits, ModelUnavailable, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
@@ -55,7 +56,10 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state = app.state
     state.settings = settings
     # Per-route body limits (path prefix -> bytes) for routes that take more than two images.
-    state.body_limits = {}
+    state.body_limits = {"/credentials/": 256 * 1024}
+    # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
+    state.issuer = build_issuer(settings)
+    logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
     state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
     store = ModelStore(settings.models_dir)
@@ -95,15 +99,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _build_state(app, settings or get_settings())
         yield
         app.state.engine = None
+        app.state.issuer.close()
 
     app = FastAPI(
         title="livecred",
         version=_version(),
-        description="Face liveness, anti-spoofing and face matching on CPU, with no image ever stored.",
+        description=(
+            "Face liveness, anti-spoofing and face matching on CPU, with no image ever stored; "
+            "LivenessCredential issuance and verification."
+        ),
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=lambda path: body_limit(app.state, path))
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(faces.router)
+    app.include_router(credentials.router)
+    app.include_router(publish.router)
     return app

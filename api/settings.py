@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_cache_path, user_data_path
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,6 +46,51 @@ class Settings(BaseSettings):
 
     inference_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads per model; 0 = auto.")
     max_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
+
+    # Issuer. The key is LIVECRED_ISSUER_KEY (a secretKeyMultibase), else LIVECRED_ISSUER_KEY_FILE,
+    # else <state_dir>/issuer-key.json, generated with 0600 permissions on first start.
+    issuer_key: SecretStr | None = Field(None, description="Ed25519 secretKeyMultibase (z3u2...).")
+    issuer_key_file: Path | None = None
+    issuer_domain: str | None = Field(
+        None, description="Host[:port][/path] for a did:web issuer DID; did:key when unset."
+    )
+    public_url: str | None = Field(
+        None,
+        description="Base URL the service is reached at; default https://<issuer_domain> or http://localhost:<port>.",
+    )
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite:///<state_dir>/livecred.db.")
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token for the admin endpoints; unset disables them."
+    )
+    credential_validity_days: float = Field(365.0, ge=0, description="expirationDate = issuance + this; 0 = none.")
+    proof_type: Literal["eddsa-rdfc-2022", "Ed25519Signature2020"] = "eddsa-rdfc-2022"
+    status_purpose: Literal["revocation", "suspension"] = "revocation"
+    status_list_size: int = Field(
+        131_072, ge=131_072, multiple_of=8, description="Bits per status list (spec: >= 16 KB)."
+    )
+    trusted_context_urls: list[str] = Field(
+        default_factory=list, description="URLs of other livecred deployments' context this verifier accepts."
+    )
+    did_web_timeout: float = Field(5.0, gt=0, le=60, description="Seconds for did:web / status list fetches.")
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("LIVECRED_ADMIN_TOKEN must be at least 24 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @property
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.issuer_domain:
+            return "https://" + self.issuer_domain.strip("/")
+        return f"http://localhost:{self.port}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_dir / 'livecred.db'}"
 
     @model_validator(mode="after")
     def _derive_request_limit(self) -> Settings:
