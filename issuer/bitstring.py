@@ -38,9 +38,11 @@ def decode_list(encoded: str, *, max_bytes: int = 16 * 1024 * 1024) -> bytes:
         raise ValueError("encodedList must be multibase base64url (prefix 'u')")
     body = encoded[1:]
     try:
-        compressed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        compressed = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
     except ValueError as exc:
         raise ValueError("encodedList is not base64url") from exc
+    if not compressed:
+        raise ValueError("encodedList is empty")
     decompressor = gzip.GzipFile(fileobj=io.BytesIO(compressed))
     try:
         data = decompressor.read(max_bytes + 1)
