@@ -55,12 +55,13 @@ def with_suite_context(document: dict[str, Any], proof_type: str) -> dict[str, A
     return {**document, "@context": [*ctx, SUITE_CONTEXT[proof_type]]}
 
 
-def _hash_data(document: dict[str, Any], options: dict[str, Any], loader: ContextLoader, strict: bool) -> bytes:
+def _hash_data(document: dict[str, Any], options: dict[str, Any], loader: ContextLoader, *, signing: bool) -> bytes:
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {k: v for k, v in options.items() if k not in ("proofValue", "jws", "signatureValue")}
     config.setdefault("@context", document.get("@context"))
-    proof_hash = hashlib.sha256(canonicalize(config, loader, strict=strict).encode()).digest()
-    doc_hash = hashlib.sha256(canonicalize(unsecured, loader, strict=strict).encode()).digest()
+    # Proof options we built ourselves need no undefined-term check; ones read from a credential do.
+    proof_hash = hashlib.sha256(canonicalize(config, loader, strict=not signing).encode()).digest()
+    doc_hash = hashlib.sha256(canonicalize(unsecured, loader, strict=True).encode()).digest()
     return proof_hash + doc_hash
 
 
@@ -99,7 +100,7 @@ def create_proof(
     options = proof_options(proof_type, verification_method, created, purpose)
     if not _defines_suite(_contexts(document), proof_type):
         raise InvalidCredential(f"the credential's @context must include {SUITE_CONTEXT[proof_type]}")
-    signature = key.sign(_hash_data(document, options, loader, strict=True))
+    signature = key.sign(_hash_data(document, options, loader, signing=True))
     return {**document, "proof": {**options, "proofValue": multibase_b58_encode(signature)}}
 
 
@@ -154,7 +155,7 @@ def verify_proof(
     except DIDError as exc:
         return ProofCheck(False, vm_id, f"verification method not usable: {exc.message}")
     try:
-        message = _hash_data(document, proof, loader, strict=True)
+        message = _hash_data(document, proof, loader, signing=False)
     except IssuerError as exc:
         return ProofCheck(False, vm_id, f"cannot canonicalise: {exc.message}")
     if not key.verify(signature, message):

@@ -15,6 +15,9 @@ Checks, each ``passed``, ``failed`` or ``unchecked`` (with the reason):
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -115,6 +118,9 @@ class CredentialVerifier:
         self.status_source = status_source
         self.evidence_checker = evidence_checker
         self.clock = clock
+        # Digests of status list credentials whose proof already verified: the same bytes need
+        # no second signature check (a list is re-signed whenever it changes).
+        self._verified_lists: OrderedDict[str, None] = OrderedDict()
 
     def _lookup(self, vm_id: str, purpose: str) -> Ed25519PublicKey:
         return self.resolver.verification_method(vm_id, purpose).ed25519_public_key()
@@ -209,9 +215,14 @@ class CredentialVerifier:
         subject = listing.get("credentialSubject")
         if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:
             return "the status list's purpose does not match the entry"
-        check = verify_proof(dict(listing), self._lookup, self.loader, expected_controller=issuer)
-        if not check.verified:
-            return f"the status list's proof does not verify: {check.reason}"
+        digest = hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()
+        if digest not in self._verified_lists:
+            check = verify_proof(dict(listing), self._lookup, self.loader, expected_controller=issuer)
+            if not check.verified:
+                return f"the status list's proof does not verify: {check.reason}"
+            self._verified_lists[digest] = None
+            while len(self._verified_lists) > 256:
+                self._verified_lists.popitem(last=False)
         validity = self._validity(dict(listing))
         if validity.status == "failed":
             return f"the status list is not valid: {validity.message}"
