@@ -40,10 +40,10 @@ def did_show(
     settings = Settings()
     try:
         key = load_issuer_key(settings)
-    except IssuerError as exc:
+        did = issuer_did(settings) or did_key_from_public_key(key.public_key)
+    except (IssuerError, DIDError) as exc:
         err_console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from exc
-    did = issuer_did(settings, key) or did_key_from_public_key(key.public_key)
     document = single_key_document(did, key.public_key).to_json()
     if as_json:
         print(json.dumps(document, indent=2))

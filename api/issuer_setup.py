@@ -39,7 +39,7 @@ def load_issuer_key(settings: Settings) -> Ed25519KeyPair:
         raise IssuerKeyError(f"issuer key: cannot use the state directory ({exc.strerror})") from exc
 
 
-def issuer_did(settings: Settings, key: Ed25519KeyPair) -> str | None:
+def issuer_did(settings: Settings) -> str | None:
     """The did:web DID when a domain is configured; ``None`` means the key's did:key."""
     return did_web_from_domain(settings.issuer_domain) if settings.issuer_domain else None
 
@@ -65,7 +65,7 @@ def build_issuer(settings: Settings) -> Issuer:
         key,
         store,
         issuer_config(settings),
-        did=issuer_did(settings, key),
+        did=issuer_did(settings),
         http=httpx.Client(timeout=settings.did_web_timeout, follow_redirects=False),
     )
     issuer.start()
