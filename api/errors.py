@@ -32,6 +32,7 @@ from issuer import (
     IssuerKeyError,
     StatusChangeRefused,
     StatusListNotFound,
+    StoreUnavailable,
     UnsupportedProofType,
 )
 from liveness import (
@@ -63,6 +64,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (StatusListNotFound, 404),
     (StatusChangeRefused, 409),
     (IssuerKeyError, 503),
+    (StoreUnavailable, 503),
     (IssuerError, 400),
     (InvalidDID, 400),
     (InvalidKey, 400),

@@ -11,6 +11,7 @@ from issuer._exceptions import (
     SchemaValidationError,
     StatusChangeRefused,
     StatusListNotFound,
+    StoreUnavailable,
     UndefinedTerms,
     UnsupportedProofType,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "StatusListNotFound",
     "StatusListSource",
     "StatusPosition",
+    "StoreUnavailable",
     "UndefinedTerms",
     "UnsupportedProofType",
     "VerificationResult",

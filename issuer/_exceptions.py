@@ -10,7 +10,8 @@ credential under verification (that is a ``VerificationResult`` with ``verified=
     ├── CredentialNotFound         no credential with that id was issued here
     ├── StatusListNotFound         no status list with that id
     ├── StatusChangeRefused        e.g. un-revoking, or suspending a credential with a revocation entry
-    └── IssuerKeyError             the issuer key is missing, unreadable or inconsistent
+    ├── IssuerKeyError             the issuer key is missing, unreadable or inconsistent
+    └── StoreUnavailable           the issuer database cannot be reached or written
 """
 
 from __future__ import annotations
@@ -69,3 +70,7 @@ class StatusChangeRefused(IssuerError):
 
 class IssuerKeyError(IssuerError):
     code = "issuer_key_error"
+
+
+class StoreUnavailable(IssuerError):
+    code = "issuer_store_unavailable"

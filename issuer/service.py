@@ -171,6 +171,8 @@ class Issuer:
         if issuer != self.did:
             raise InvalidCredential(f"the issuer must be this service's DID ({self.did})")
         doc.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+        if not isinstance(doc["id"], str) or not 0 < len(doc["id"]) <= 200:
+            raise InvalidCredential("the credential id must be a string of at most 200 characters")
         doc.setdefault("issuanceDate", xsd_datetime(now))
         if self.config.validity is not None and "expirationDate" not in doc:
             start = parse_datetime(doc["issuanceDate"]) or now
@@ -194,6 +196,8 @@ class Issuer:
         subject = doc.get("credentialSubject")
         holder = subject.get("id") if isinstance(subject, dict) else None
         types = doc["type"] if isinstance(doc["type"], list) else [doc["type"]]
+        if (isinstance(holder, str) and len(holder) > 500) or len(" ".join(map(str, types))) > 500:
+            raise InvalidCredential("credentialSubject.id and type are limited to 500 characters")
         position = self.store.reserve(
             str(doc["id"]),
             holder_did=holder if isinstance(holder, str) else None,

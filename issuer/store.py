@@ -10,11 +10,13 @@ shared blob, which keeps replicas sharing one PostgreSQL consistent. Each list h
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -37,7 +39,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from issuer._exceptions import CredentialNotFound, IssuerError, StatusChangeRefused, StatusListNotFound
+from issuer._exceptions import (
+    CredentialNotFound,
+    IssuerError,
+    StatusChangeRefused,
+    StatusListNotFound,
+    StoreUnavailable,
+)
 
 metadata = MetaData()
 
@@ -76,6 +84,23 @@ issuer_keys = Table(
     Column("public_key_multibase", String(100), nullable=False),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
 )
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _db_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """Translate driver failures (connection lost, disk full, ...) into ``StoreUnavailable``."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(f"the issuer database failed ({type(exc).__name__})") from exc
+
+    return wrapper
+
 
 PURPOSES = ("revocation", "suspension")
 # A credential's bit is set while its status is the one its list's purpose tracks.
@@ -158,6 +183,7 @@ class IssuerStore:
         self.engine.dispose()
 
     # keys ------------------------------------------------------------------------------------
+    @_db_errors
     def remember_key(self, verification_method: str, did: str, public_key_multibase: str) -> None:
         with self.engine.begin() as conn:
             known = conn.execute(
@@ -238,8 +264,11 @@ class IssuerStore:
                 if self.get(credential_id, missing_ok=True) is not None:
                     raise StatusChangeRefused(f"a credential with id {credential_id[:200]} was already issued") from exc
                 continue  # the random index was taken: draw again
+            except SQLAlchemyError as exc:
+                raise StoreUnavailable(f"the issuer database failed ({type(exc).__name__})") from exc
         raise IssuerError("could not allocate a status list index")
 
+    @_db_errors
     def forget(self, credential_id: str) -> None:
         """Undo ``reserve`` for a credential that was not signed after all."""
         with self.engine.begin() as conn:
@@ -255,6 +284,7 @@ class IssuerStore:
                 )
 
     # status ----------------------------------------------------------------------------------
+    @_db_errors
     def get(self, credential_id: str, *, missing_ok: bool = False) -> CredentialRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -281,6 +311,7 @@ class IssuerStore:
             position=position,
         )
 
+    @_db_errors
     def set_status(self, credential_id: str, status: str) -> CredentialRecord:
         """``revoked`` (final), ``suspended`` or ``active`` (lifting a suspension)."""
         record = self.get(credential_id)
@@ -312,6 +343,7 @@ class IssuerStore:
         assert updated is not None
         return updated
 
+    @_db_errors
     def list_state(self, list_id: str) -> StatusListState:
         with self.engine.connect() as conn:
             row = conn.execute(select(status_lists).where(status_lists.c.id == list_id)).first()
@@ -332,6 +364,7 @@ class IssuerStore:
                 set_indexes=tuple(sorted(int(i) for i in indexes)),
             )
 
+    @_db_errors
     def list_version(self, list_id: str) -> int:
         with self.engine.connect() as conn:
             version = conn.execute(select(status_lists.c.version).where(status_lists.c.id == list_id)).scalar()
@@ -339,6 +372,7 @@ class IssuerStore:
             raise StatusListNotFound(f"no status list {list_id[:64]!r}")
         return int(version)
 
+    @_db_errors
     def count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(issued_credentials)).scalar() or 0)

@@ -192,3 +192,13 @@ def test_credential_bodies_are_size_limited(api: TestClient) -> None:
     huge["evidence"][0]["checks"] = ["x" * 1000] * 400
     response = api.post("/credentials/verify", json={"verifiableCredential": huge})
     assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+
+
+def test_credential_ids_are_unique_and_bounded(api: TestClient) -> None:
+    fixed = {**credential(), "id": "urn:uuid:6f1c0e4e-1111-4c1e-9a55-000000000001"}
+    issue(api, {"credential": fixed})
+    again = api.post("/credentials/issue", json={"credential": fixed}, headers=ADMIN)
+    assert again.status_code == 409 and "already issued" in again.json()["message"]
+    long_id = {**credential(), "id": "urn:x:" + "a" * 300}
+    response = api.post("/credentials/issue", json={"credential": long_id}, headers=ADMIN)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_credential"
