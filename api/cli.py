@@ -15,12 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
+from api.cli_fhe import fhe_app
 from liveness import ModelUnavailable
 from liveness.models import DEFAULT_ENGINE_MODELS, REGISTRY, ModelStore
 
 app = typer.Typer(help="livecred: liveness checks and credentials.", no_args_is_help=True)
 models_app = typer.Typer(help="Manage model weights (never downloaded while serving).", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+app.add_typer(fhe_app, name="fhe")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -16,6 +16,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fhe import (
+    FHEError,
+    InputTooLarge,
+    InvalidCiphertext,
+    InvalidEmbedding,
+    InvalidEncoding,
+    InvalidKey,
+    InvalidParameters,
+    ModelBackendUnavailable,
+    ModelMismatch,
+    UnsupportedModel,
+)
 from liveness import (
     EmptyImage,
     FaceNotFound,
@@ -39,6 +51,16 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (FaceNotFound, 422),
     (ModelUnavailable, 503),
     (LivenessError, 400),
+    (InputTooLarge, 413),
+    (InvalidEncoding, 400),
+    (InvalidKey, 422),
+    (InvalidCiphertext, 422),
+    (InvalidParameters, 422),
+    (InvalidEmbedding, 422),
+    (ModelMismatch, 422),
+    (ModelBackendUnavailable, 503),
+    (UnsupportedModel, 422),
+    (FHEError, 400),
 )
 
 _HTTP_CODES = {
@@ -63,7 +85,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 # The base class of each domain package's exception tree. Each carries ``code`` and ``message``
 # (and optionally ``field``); STATUS_BY_ERROR picks the status.
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError,)
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, FHEError)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
