@@ -54,13 +54,18 @@ def decode_base64(text: str | bytes, *, max_bytes: int, field: str | None = None
     # Whitespace allowance: one line break per 64 characters (PEM-style wrapping), plus a little.
     if len(text) > base64_length(max_bytes) * 66 // 64 + 16:
         raise InputTooLarge(f"over the limit of {max_bytes} bytes", field=field)
-    compact = "".join(text.split())
-    if not compact:
-        raise InvalidEncoding("empty", field=field)
     try:
-        data = base64.b64decode(compact, validate=True)
+        data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidEncoding("not valid base64", field=field) from None
+        # Wrapped text (files, PEM-style lines): drop the whitespace and try once more. Done only
+        # on failure: a context is megabytes, and JSON fields carry no whitespace.
+        compact = "".join(text.split())
+        try:
+            data = base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidEncoding("not valid base64", field=field) from None
+    if not data:
+        raise InvalidEncoding("empty", field=field)
     if len(data) > max_bytes:
         raise InputTooLarge(f"over the limit of {max_bytes} bytes", field=field)
     return data
