@@ -42,14 +42,14 @@ from fhe._exceptions import (
     InvalidKey,
     InvalidParameters,
     KeyMismatch,
-    ModelMismatch,
     NoEmbedder,
     SecretKeyRefused,
     SecretKeyRequired,
 )
-from fhe._proto import ContextFields, ProtoError, parse_context
+from fhe._keyfile import check_context_fields, check_fits, matching_spec, resolve_model, write_atomic
+from fhe._proto import ProtoError, parse_context
 from fhe.ciphertexts import EncryptedDistance, EncryptedEmbedding
-from fhe.models import Embedder, Metric, ModelSpec, unavailable_model
+from fhe.models import Embedder, Metric, ModelSpec
 from fhe.params import DEFAULT_PARAMS, CKKSParams
 from fhe.plaintext import normalise, pad
 from fhe.transport import FHELimits, decode_base64
@@ -84,9 +84,9 @@ class CipherFace:
         metric: Metric | str = Metric.EUCLIDEAN,
         params: CKKSParams = DEFAULT_PARAMS,
     ) -> None:
-        spec, embedder = _resolve_model(model)
+        spec, embedder = resolve_model(model)
         metric = Metric.parse(metric)
-        _check_fits(spec, params)
+        check_fits(spec, params)
         secret_ctx = _tenseal.new_secret_context(params)
         fields = parse_context(_tenseal.private_context_bytes(secret_ctx))
         fingerprint = key_fingerprint(fields.encryption_parameters, fields.public_key)
@@ -186,11 +186,11 @@ class CipherFace:
         return pack(Kind.PRIVATE_KEY, self._header(), _tenseal.private_context_bytes(self._secret_ctx))
 
     def export_public_key(self, target_path: str | os.PathLike[str]) -> None:
-        _write_atomic(Path(target_path), self.public_context(), mode=0o644)
+        write_atomic(Path(target_path), self.public_context(), mode=0o644)
 
     def export_private_key(self, target_path: str | os.PathLike[str]) -> None:
         """Write the private key, readable by its owner only (mode 0600)."""
-        _write_atomic(Path(target_path), self.private_key(), mode=0o600)
+        write_atomic(Path(target_path), self.private_key(), mode=0o600)
 
     @classmethod
     def load(
@@ -228,7 +228,7 @@ class CipherFace:
             spec = ModelSpec.from_dict(envelope.header.get("model"))
             metric = Metric.parse(str(envelope.header.get("metric")))
             params = CKKSParams.from_dict(envelope.header.get("params"))
-            _check_fits(spec, params)
+            check_fits(spec, params)
         except InvalidParameters as exc:
             raise InvalidKey(f"the key's description is invalid: {exc.message}", field=field) from None
         try:
@@ -236,11 +236,11 @@ class CipherFace:
         except ProtoError:
             raise InvalidKey("the key material is malformed", field=field) from None
         private = envelope.kind is Kind.PRIVATE_KEY
-        _check_fields(fields, private=private, field=field)
+        check_context_fields(fields, private=private, field=field)
         if key_fingerprint(fields.encryption_parameters, fields.public_key) != envelope.fingerprint:
             raise InvalidKey("the key's fingerprint does not match its key material", field=field)
         if embedder is not None:
-            spec = _matching_spec(embedder, spec)
+            spec = matching_spec(embedder, spec)
 
         ctx = _tenseal.load_context(envelope.payload, field=field)
         n, bits, scale = _tenseal.context_params(ctx)
@@ -358,56 +358,3 @@ def _coerce_distance(value: DistanceInput) -> EncryptedDistance:
     if isinstance(value, bytes):
         return EncryptedDistance.from_bytes(value, field="distance")
     return value
-
-
-def _resolve_model(model: Embedder | ModelSpec | str) -> tuple[ModelSpec, Embedder | None]:
-    if isinstance(model, str):
-        raise unavailable_model(model)
-    if isinstance(model, ModelSpec):
-        return model, None
-    if isinstance(model, Embedder):
-        return model.spec, model
-    raise TypeError("model must be an Embedder, a ModelSpec or a model name")
-
-
-def _matching_spec(embedder: Embedder, key_spec: ModelSpec) -> ModelSpec:
-    """The embedder's spec (its current thresholds), if it is the model the key was made for."""
-    spec = embedder.spec
-    if (spec.name, spec.dimension) != (key_spec.name, key_spec.dimension):
-        raise ModelMismatch(
-            f"the key was made for {key_spec.name} ({key_spec.dimension}-d), "
-            f"the embedder is {spec.name} ({spec.dimension}-d)"
-        )
-    return spec
-
-
-def _check_fits(spec: ModelSpec, params: CKKSParams) -> None:
-    if spec.padded_dimension > params.slot_count:
-        raise InvalidParameters(
-            f"a {spec.dimension}-value embedding does not fit in {params.slot_count} slots: "
-            "use a larger poly_modulus_degree"
-        )
-
-
-def _check_fields(fields: ContextFields, *, private: bool, field: str | None) -> None:
-    if fields.encryption_type != 0:
-        raise InvalidKey("only public-key (asymmetric) CKKS contexts are accepted", field=field)
-    if not fields.encryption_parameters or not fields.public_key:
-        raise InvalidKey("the key material has no parameters or no public key", field=field)
-    if private and not fields.secret_key:
-        raise InvalidKey("the private key file holds no secret key", field=field)
-    if not private and fields.holds_secret_key:
-        raise SecretKeyRefused("the public context holds a secret key; send the public context only", field=field)
-
-
-def _write_atomic(path: Path, data: bytes, *, mode: int) -> None:
-    """Write to a temporary file beside ``path`` with ``mode``, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

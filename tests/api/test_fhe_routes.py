@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from api import Settings, create_app
 from api.fhe_engine import engine_model_spec
-from fhe import PARAMS_128, CipherFace, EncryptedDistance, Metric, encode_base64, plaintext_distance
+from api.routes.fhe import request_limit
+from fhe import PARAMS_128, CipherFace, EncryptedDistance, FHELimits, Metric, encode_base64, plaintext_distance
 from tests.conftest import MODELS_DIR
 
 A = np.random.default_rng(11).standard_normal(128)
@@ -123,6 +124,9 @@ def test_oversized_fields_and_bodies_are_refused(small_client: TestClient) -> No
     assert response.status_code == 413 and response.json()["code"] == "request_too_large"
 
 
-def test_the_fhe_body_limit_is_larger_than_the_image_routes(client: TestClient) -> None:
+def test_the_fhe_body_limit_follows_the_field_limits(client: TestClient) -> None:
     state = client.app.state  # type: ignore[attr-defined]
-    assert state.body_limits["/fhe/"] > 12 * 1024 * 1024 * 4 // 3
+    limits = FHELimits(state.settings.fhe_max_context_bytes, state.settings.fhe_max_ciphertext_bytes)
+    assert state.body_limits["/fhe/"] == request_limit(limits)
+    # Room for the largest context and two ciphertexts, base64-encoded.
+    assert request_limit(limits) > (limits.max_context_bytes + 2 * limits.max_ciphertext_bytes) * 4 // 3
