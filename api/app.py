@@ -22,7 +22,9 @@ from api.errors import install_error_handlers
 from api.issuer_setup import build_issuer
 from api.middleware import BodyLimitMiddleware
 from api.routes import credentials, faces, health, publish
+from api.routes import fhe as fhe_routes
 from api.settings import Settings, get_settings
+from fhe import FHELimits
 from liveness import EngineConfig, ImageLimits, ModelUnavailable, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
 
@@ -62,6 +64,9 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
     state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
+    state.fhe_limits = FHELimits(settings.fhe_max_context_bytes, settings.fhe_max_ciphertext_bytes)
+    # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
+    state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
     store = ModelStore(settings.models_dir)
     state.engine = None
     try:
@@ -116,4 +121,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(faces.router)
     app.include_router(credentials.router)
     app.include_router(publish.router)
+    app.include_router(fhe_routes.router)
     return app

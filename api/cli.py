@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColum
 from rich.table import Table
 
 from api.cli_credentials import credentials_app, did_app
+from api.cli_fhe import fhe_app
 from liveness import ModelUnavailable
 from liveness.models import DEFAULT_ENGINE_MODELS, REGISTRY, ModelStore
 
@@ -24,6 +25,7 @@ models_app = typer.Typer(help="Manage model weights (never downloaded while serv
 app.add_typer(models_app, name="models")
 app.add_typer(did_app, name="did")
 app.add_typer(credentials_app, name="credentials")
+app.add_typer(fhe_app, name="fhe")
 
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)

@@ -25,6 +25,18 @@ from did import (
     UnsupportedDIDMethod,
     VerificationMethodNotFound,
 )
+from fhe import (
+    FHEError,
+    InputTooLarge,
+    InvalidCiphertext,
+    InvalidEmbedding,
+    InvalidEncoding,
+    InvalidParameters,
+    ModelBackendUnavailable,
+    ModelMismatch,
+    UnsupportedModel,
+)
+from fhe import InvalidKey as FHEInvalidKey
 from issuer import (
     CredentialNotFound,
     InvalidCredential,
@@ -73,6 +85,16 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (VerificationMethodNotFound, 404),
     (DIDResolutionError, 502),
     (DIDError, 400),
+    (InputTooLarge, 413),
+    (InvalidEncoding, 400),
+    (FHEInvalidKey, 422),
+    (InvalidCiphertext, 422),
+    (InvalidParameters, 422),
+    (InvalidEmbedding, 422),
+    (ModelMismatch, 422),
+    (ModelBackendUnavailable, 503),
+    (UnsupportedModel, 422),
+    (FHEError, 400),
 )
 
 _HTTP_CODES = {
@@ -99,7 +121,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 # The base class of each domain package's exception tree. Each carries ``code`` and ``message``
 # (and optionally ``field``); STATUS_BY_ERROR picks the status.
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, IssuerError, DIDError)
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, IssuerError, DIDError, FHEError)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:

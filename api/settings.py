@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(40_000_000, gt=0, description="Width x height, checked before decoding.")
     max_request_bytes: int = Field(0, ge=0, description="Whole request body; 0 = enough for two images.")
 
+    fhe_max_context_bytes: int = Field(
+        12 * 1024 * 1024, gt=0, description="Largest public context /fhe/distance accepts (decoded bytes)."
+    )
+    fhe_max_ciphertext_bytes: int = Field(
+        1024 * 1024, gt=0, description="Largest encrypted embedding /fhe/distance accepts (decoded bytes)."
+    )
+
     inference_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads per model; 0 = auto.")
     max_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
 
