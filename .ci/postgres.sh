@@ -17,7 +17,8 @@ start_test_postgres() {
     echo "ci: warning: no PostgreSQL here; PostgreSQL tests will be skipped" >&2
     return 0
   fi
-  PG_TMP="$(mktemp -d)"
+  # Outside /tmp: tests/api/test_privacy.py watches the temp dir for stray files.
+  PG_TMP="$(mktemp -d -p /var/tmp livecred-pg.XXXXXX)"
   local port; port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   local run_as=()
   if [ "$(id -u)" = 0 ]; then
