@@ -20,9 +20,9 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware
-from api.routes import faces, health
+from api.routes import faces, health, interactive
 from api.settings import Settings, get_settings
-from liveness import EngineConfig, ImageLimits, ModelUnavailable, load_default_engine
+from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
 
 logger = logging.getLogger("livecred.api")
@@ -57,6 +57,15 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     # Per-route body limits (path prefix -> bytes) for routes that take more than two images.
     state.body_limits = {}
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+    state.frame_limits = FrameLimits(
+        max_frames=settings.max_frames,
+        image=ImageLimits(
+            max_bytes=min(settings.max_frame_bytes, settings.max_image_bytes),
+            max_pixels=min(settings.max_frame_pixels, settings.max_image_pixels),
+        ),
+    )
+    for burst_route in ("/blink-check", "/passive-monitor"):
+        state.body_limits[burst_route] = settings.max_frames_request_bytes
     state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
     store = ModelStore(settings.models_dir)
     state.engine = None
@@ -106,4 +115,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(faces.router)
+    app.include_router(interactive.router)
     return app

@@ -22,6 +22,7 @@ from liveness import (
     ImageTooLarge,
     ImageTooManyPixels,
     InvalidBase64,
+    InvalidFrameCount,
     InvalidImage,
     LivenessError,
     ModelUnavailable,
@@ -37,6 +38,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (EmptyImage, 400),
     (InvalidImage, 422),
     (FaceNotFound, 422),
+    (InvalidFrameCount, 422),
     (ModelUnavailable, 503),
     (LivenessError, 400),
 )

@@ -82,9 +82,9 @@ class GeometricSmile:
     Coefficients fitted by logistic regression on SMILEsmileD (see the module docstring).
     """
 
-    bias: float = -17.9
-    w_width: float = 16.3
-    w_elevation: float = 38.0
+    bias: float = -16.31
+    w_width: float = 17.16
+    w_elevation: float = 18.88
     method: str = "geometric"
 
     def score(self, measures: FaceMeasures) -> float:
@@ -98,9 +98,9 @@ class ChallengeThresholds:
 
     smile_change: float = 20.0
     smile_score: float = 50.0
-    blink_closure: float = 0.35
-    turn_yaw: float = 15.0
-    look_up_pitch: float = 10.0
+    blink_closure: float = 0.4
+    turn_yaw: float = 20.0
+    look_up_pitch: float = 15.0
     open_mouth: float = 0.15
 
 
@@ -166,7 +166,7 @@ class BlinkConfig:
     ``open_percentile`` of the burst's own EAR series, so it holds while at least a quarter of
     the frames have open eyes."""
 
-    closed_ratio: float = 0.75
+    closed_ratio: float = 0.72
     reopen_ratio: float = 0.9
     open_percentile: float = 75.0
 

@@ -46,9 +46,9 @@ MotionState = Literal["still", "natural", "chaotic"]
 class PassiveConfig:
     """Micro-motion thresholds, as fractions of the inter-ocular distance per frame step."""
 
-    still_motion: float = 0.002
+    still_motion: float = 0.006
     chaotic_motion: float = 0.5
-    chaotic_deformation: float = 0.08
+    chaotic_deformation: float = 0.025
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ error names the frame (``frames[3]``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +62,9 @@ class EngineConfig:
     antispoof_threshold: float = 0.3
     min_match_confidence: float = 0.6
     match_mapping: ConfidenceMapping = field(default_factory=ConfidenceMapping)
+    # Two frames of one session must show the same person: the /verify operating point (cosine
+    # 0.44, the impostor ceiling), since a turned head lowers genuine similarity.
+    min_same_person_confidence: float = 0.4
     smile_threshold: float = 50.0
     challenges: ChallengeThresholds = field(default_factory=ChallengeThresholds)
     blink: BlinkConfig = field(default_factory=BlinkConfig)
@@ -206,21 +209,29 @@ class LivenessEngine:
         kind: ChallengeType,
         *,
         min_change: float | None = None,
+        smile_threshold: float | None = None,
         antispoof_threshold: float | None = None,
         min_match_confidence: float | None = None,
         fields: tuple[str, str] = ("baselineImage", "challengeImage"),
     ) -> ChallengeResult:
-        """Both frames live, the same person, and the challenge's change performed."""
+        """Both frames live, the same person, and the challenge's change performed.
+
+        ``min_change`` overrides the type's threshold; ``smile_threshold`` the score a smiling
+        challenge frame must reach."""
+        thresholds = self.config.challenges
+        if smile_threshold is not None:
+            thresholds = replace(thresholds, smile_score=smile_threshold)
         frames = []
         for image, name in zip((baseline, challenge), fields, strict=True):
             subject = self.subject(image, field=name)
             spoof = self.check_spoof(image, antispoof_threshold, face=subject.face)
             frames.append((subject.face, spoof, measure_face(self.landmarks(image, subject.face, field=name))))
         (face_b, spoof_b, measures_b), (face_c, spoof_c, measures_c) = frames
-        match = self.compare(baseline, face_b, challenge, face_c, min_match_confidence)
-        measurement = measure_challenge(
-            kind, measures_b, measures_c, self.config.challenges, self.smile, min_change=min_change
+        min_confidence = (
+            self.config.min_same_person_confidence if min_match_confidence is None else min_match_confidence
         )
+        match = self.compare(baseline, face_b, challenge, face_c, min_confidence)
+        measurement = measure_challenge(kind, measures_b, measures_c, thresholds, self.smile, min_change=min_change)
         reasons = [
             reason
             for reason, failed in (
@@ -271,7 +282,9 @@ class LivenessEngine:
         """Anti-spoofing, identity, micro-motion and blinks over a burst of frames."""
         _require_frames(frames, field)
         threshold = self.config.antispoof_threshold if antispoof_threshold is None else antispoof_threshold
-        min_confidence = self.config.min_match_confidence if min_match_confidence is None else min_match_confidence
+        min_confidence = (
+            self.config.min_same_person_confidence if min_match_confidence is None else min_match_confidence
+        )
         scores, embeddings, meshes = [], [], []
         for i, image in enumerate(frames):
             name = f"{field}[{i}]"
