@@ -24,6 +24,8 @@ ENDPOINTS = {
     "/antispoof": ["image"],
     "/face-match": ["idImage", "selfieImage"],
     "/verify": ["idImage", "selfieImage"],
+    "/smile-check": ["image"],
+    "/challenge/validate": ["baselineImage", "challengeImage"],
 }
 CASES = [(path, field) for path, fields in ENDPOINTS.items() for field in fields]
 MARKER = "U0VDUkVULU1BUktFUi"  # base64 of "SECRET-MARKER-": must never come back
