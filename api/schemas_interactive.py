@@ -58,9 +58,11 @@ class PassiveMonitorRequest(FramesRequest):
 
 
 class FaceMeasuresOut(BaseModel):
-    eye_aspect_ratio: float = Field(description="Mean of both eyes.")
-    eye_aspect_ratio_right: float = Field(description="The subject's right eye (image left).")
-    eye_aspect_ratio_left: float
+    eye_aspect_ratio: float | None = Field(
+        description="Mean of both eyes, from the iris model's eyelid contours; measured for blink challenges only."
+    )
+    eye_aspect_ratio_right: float | None = Field(description="The subject's right eye (image left).")
+    eye_aspect_ratio_left: float | None
     mouth_width: float
     mouth_opening: float
     lip_corner_elevation: float = Field(description="Positive: corners above the lip midline.")
@@ -71,10 +73,11 @@ class FaceMeasuresOut(BaseModel):
 
     @classmethod
     def of(cls, m: FaceMeasures, smile_score: float) -> FaceMeasuresOut:
+        eyes = m.eyes_refined
         return cls(
-            eye_aspect_ratio=round(m.ear, 4),
-            eye_aspect_ratio_right=round(m.ear_right, 4),
-            eye_aspect_ratio_left=round(m.ear_left, 4),
+            eye_aspect_ratio=round(m.ear, 4) if eyes else None,
+            eye_aspect_ratio_right=round(m.ear_right, 4) if eyes else None,
+            eye_aspect_ratio_left=round(m.ear_left, 4) if eyes else None,
             mouth_width=round(m.mouth.width, 4),
             mouth_opening=round(m.mouth.opening, 4),
             lip_corner_elevation=round(m.mouth.corner_elevation, 4),

@@ -110,6 +110,7 @@ class FaceMeasures:
     ear_left: float
     mouth: MouthGeometry
     pose: HeadPose
+    eyes_refined: bool = True  # the EARs come from the iris model's contours, not the mesh's
 
     @property
     def ear(self) -> float:
@@ -192,4 +193,5 @@ def measure_face(landmarks: FaceLandmarks) -> FaceMeasures:
         ear_left=eye_aspect_ratio(landmarks.left_eye),
         mouth=mouth_geometry(landmarks.points, iod),
         pose=head_pose(landmarks.points),
+        eyes_refined=landmarks.eyes_refined,
     )
