@@ -268,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="smile,eyes,pose,motion")
     parser.add_argument("--smile-limit", type=int, default=0, help="measure only N SMILEsmileD faces (0 = all)")
     args = parser.parse_args(argv)
+    if 0 < args.smile_limit < 100:
+        parser.error("--smile-limit needs at least 100 faces for a 5-fold fit")
     engine = load_default_engine(args.models)
     parts = {p.strip() for p in args.only.split(",")}
     if "smile" in parts:

@@ -9,10 +9,10 @@ chosen from the measurements in ``bench/calibrate_interactive.py``; the README h
 type            change (challenge minus baseline)                           default
 ==============  ==========================================================  =========
 ``smile``       smile score (0-100), and the challenge frame must smile      20 points
-``blink``       relative eye closure, 1 - EAR / baseline EAR                 0.35
-``turn_left``   yaw towards the person's own left, degrees                   15
-``turn_right``  yaw towards the person's own right, degrees                  15
-``look_up``     pitch upwards, degrees                                       10
+``blink``       relative eye closure, 1 - EAR / baseline EAR                 0.4
+``turn_left``   yaw towards the person's own left, degrees                   20
+``turn_right``  yaw towards the person's own right, degrees                  20
+``look_up``     pitch upwards, degrees                                       18
 ``open_mouth``  inner-lip opening, fraction of the inter-ocular distance     0.15
 ==============  ==========================================================  =========
 
@@ -100,7 +100,7 @@ class ChallengeThresholds:
     smile_score: float = 50.0
     blink_closure: float = 0.4
     turn_yaw: float = 20.0
-    look_up_pitch: float = 15.0
+    look_up_pitch: float = 18.0
     open_mouth: float = 0.15
 
 
@@ -166,7 +166,7 @@ class BlinkConfig:
     ``open_percentile`` of the burst's own EAR series, so it holds while at least a quarter of
     the frames have open eyes."""
 
-    closed_ratio: float = 0.72
+    closed_ratio: float = 0.74
     reopen_ratio: float = 0.9
     open_percentile: float = 75.0
 

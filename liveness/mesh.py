@@ -42,9 +42,9 @@ __all__ = [
     "mouth_geometry",
 ]
 
-# Eye contours as MediaPipe's iris model returns them: 9 lower-lid points from the outer to the
-# inner corner... for the subject's right eye (image left) from corner 33 to corner 133, then 7
-# upper-lid points in the same direction. The left eye mirrors it (263 -> 362).
+# Eye contours in the order MediaPipe's iris model returns them: 9 lower-lid points from the
+# outer corner to the inner one (subject's right eye, image left: 33 -> 133), then the 7 upper-lid
+# points between the corners in the same direction. The left eye mirrors it (263 -> 362).
 RIGHT_EYE_CONTOUR = (33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173)
 LEFT_EYE_CONTOUR = (263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398)
 # Upper-lid / lower-lid positions in a 16-point contour: the three vertical pairs of the EAR.

@@ -76,7 +76,7 @@ def test_blink_challenge_is_relative_to_the_baseline() -> None:
         ("turn_left", measures(yaw=-2), measures(yaw=-30), False),
         ("turn_right", measures(yaw=-2), measures(yaw=-30), True),
         ("turn_right", measures(yaw=5), measures(yaw=-10), False),
-        ("look_up", measures(pitch=-8), measures(pitch=12), True),
+        ("look_up", measures(pitch=-8), measures(pitch=14), True),
         ("look_up", measures(pitch=-8), measures(pitch=-20), False),
         ("open_mouth", measures(opening=0.02), measures(opening=0.35), True),
         ("open_mouth", measures(opening=0.02), measures(opening=0.08), False),
@@ -121,7 +121,7 @@ def test_not_a_blink(series: list[float]) -> None:
 
 
 def test_blink_threshold_is_the_persons_own_level() -> None:
-    assert 0.69 < BlinkConfig().closed_ratio < 0.78  # between partial blinks and squints measured on NUAA
+    assert 0.72 < BlinkConfig().closed_ratio < 0.76  # between partial blinks and squints measured on NUAA
     # Small eyes (open 0.18) blink to 0.09; large eyes (open 0.40) squint to 0.33: only the first is a blink.
     assert len(find_blinks([0.18, 0.18, 0.09, 0.18])[1]) == 1
     assert find_blinks([0.40, 0.40, 0.33, 0.40])[1] == ()
