@@ -21,11 +21,11 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.issuer_setup import build_issuer
 from api.middleware import BodyLimitMiddleware
-from api.routes import credentials, faces, health, publish
+from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
 from api.settings import Settings, get_settings
 from fhe import FHELimits
-from liveness import EngineConfig, ImageLimits, ModelUnavailable, load_default_engine
+from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
 
 logger = logging.getLogger("livecred.api")
@@ -63,6 +63,15 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.issuer = build_issuer(settings)
     logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+    state.frame_limits = FrameLimits(
+        max_frames=settings.max_frames,
+        image=ImageLimits(
+            max_bytes=min(settings.max_frame_bytes, settings.max_image_bytes),
+            max_pixels=min(settings.max_frame_pixels, settings.max_image_pixels),
+        ),
+    )
+    for burst_route in ("/blink-check", "/passive-monitor"):
+        state.body_limits[burst_route] = settings.max_frames_request_bytes
     state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
     state.fhe_limits = FHELimits(settings.fhe_max_context_bytes, settings.fhe_max_ciphertext_bytes)
     # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
@@ -119,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(faces.router)
+    app.include_router(interactive.router)
     app.include_router(credentials.router)
     app.include_router(publish.router)
     app.include_router(fhe_routes.router)

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     fhe_max_ciphertext_bytes: int = Field(
         1024 * 1024, gt=0, description="Largest encrypted embedding /fhe/distance accepts (decoded bytes)."
     )
+    # Bursts of camera frames (/blink-check, /passive-monitor): their body limit is derived from these.
+    max_frames: int = Field(20, ge=3, le=200, description="Frames per burst.")
+    max_frame_bytes: int = Field(1024 * 1024, gt=0, description="Per decoded frame.")
+    max_frame_pixels: int = Field(4_000_000, gt=0, description="Per frame, width x height.")
 
     inference_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads per model; 0 = auto.")
     max_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
@@ -105,6 +109,12 @@ class Settings(BaseSettings):
             # Two base64 images (4/3 of the bytes each) plus room for the JSON around them.
             self.max_request_bytes = 2 * ((self.max_image_bytes + 2) // 3 * 4) + 64 * 1024
         return self
+
+    @property
+    def max_frames_request_bytes(self) -> int:
+        """Body limit of a burst: every frame at its byte limit, base64-encoded, plus the JSON around it."""
+        per_frame = (min(self.max_frame_bytes, self.max_image_bytes) + 2) // 3 * 4 + 1024
+        return self.max_frames * per_frame + 64 * 1024
 
 
 @lru_cache(maxsize=1)
