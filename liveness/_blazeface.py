@@ -121,8 +121,10 @@ class BlazeFace:
         window = cv2.warpAffine(
             image, matrix, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
         )
-        tensor = window[None, :, :, ::-1].astype(np.float32) / 127.5 - 1.0  # RGB in [-1, 1]
-        outputs = self._model.run(tensor)
+        tensor = cv2.cvtColor(window, cv2.COLOR_BGR2RGB).astype(np.float32)
+        tensor *= 1.0 / 127.5
+        tensor -= 1.0  # RGB in [-1, 1]
+        outputs = self._model.run(tensor[None])
         boxes, kps, scores = decode_detections(outputs["regressors"][0], outputs["classificators"][0])
         found = [
             BlazeDetection(
