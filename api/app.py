@@ -19,11 +19,15 @@ import anyio
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.issuer_setup import build_issuer
 from api.middleware import BodyLimitMiddleware
-from api.routes import faces, health, zk
+from api.routes import credentials, faces, health, interactive, publish
+from api.routes import fhe as fhe_routes
+from api.routes import zk as zk_routes
 from api.settings import Settings, get_settings
 from api.zk_state import start_zk
-from liveness import EngineConfig, ImageLimits, ModelUnavailable, load_default_engine
+from fhe import FHELimits
+from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
 
 logger = logging.getLogger("livecred.api")
@@ -56,9 +60,24 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state = app.state
     state.settings = settings
     # Per-route body limits (path prefix -> bytes) for routes that take more than two images.
-    state.body_limits = {}
+    state.body_limits = {"/credentials/": 256 * 1024}
+    # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
+    state.issuer = build_issuer(settings)
+    logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+    state.frame_limits = FrameLimits(
+        max_frames=settings.max_frames,
+        image=ImageLimits(
+            max_bytes=min(settings.max_frame_bytes, settings.max_image_bytes),
+            max_pixels=min(settings.max_frame_pixels, settings.max_image_pixels),
+        ),
+    )
+    for burst_route in ("/blink-check", "/passive-monitor"):
+        state.body_limits[burst_route] = settings.max_frames_request_bytes
     state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
+    state.fhe_limits = FHELimits(settings.fhe_max_context_bytes, settings.fhe_max_ciphertext_bytes)
+    # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
+    state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
     state.zk = start_zk(settings)  # the prover worker process; closed in the lifespan's exit
     store = ModelStore(settings.models_dir)
     state.engine = None
@@ -94,22 +113,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _build_state(app, settings or get_settings())
         try:
+            _build_state(app, settings or get_settings())
             yield
         finally:
+            # Also when start-up fails part-way: the zk worker is a process and must not outlive us.
             app.state.engine = None
-            app.state.zk.close()
+            for part in (getattr(app.state, "issuer", None), getattr(app.state, "zk", None)):
+                if part is not None:
+                    part.close()
 
     app = FastAPI(
         title="livecred",
         version=_version(),
-        description="Face liveness, anti-spoofing and face matching on CPU, with no image ever stored.",
+        description=(
+            "Face liveness, anti-spoofing and face matching on CPU, with no image ever stored; "
+            "LivenessCredential issuance and verification."
+        ),
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=lambda path: body_limit(app.state, path))
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(faces.router)
-    app.include_router(zk.router)
+    app.include_router(interactive.router)
+    app.include_router(credentials.router)
+    app.include_router(publish.router)
+    app.include_router(fhe_routes.router)
+    app.include_router(zk_routes.router)
     return app

@@ -15,17 +15,22 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
-from api.cli_zk import app as zk_app
+from api.cli_credentials import credentials_app, did_app
+from api.cli_fhe import fhe_app
+from api.cli_zk import zk_app
 from liveness import ModelUnavailable
 from liveness.models import DEFAULT_ENGINE_MODELS, REGISTRY, ModelStore
 
 app = typer.Typer(help="livecred: liveness checks and credentials.", no_args_is_help=True)
 models_app = typer.Typer(help="Manage model weights (never downloaded while serving).", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+app.add_typer(did_app, name="did")
+app.add_typer(credentials_app, name="credentials")
+app.add_typer(fhe_app, name="fhe")
 app.add_typer(zk_app, name="zk")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 ModelsDir = Annotated[
     Path | None,

@@ -28,7 +28,7 @@ from zk.build import BuildOptions, build
 from zk.keys import ARTIFACTS_DIR, PACKAGE_DIR
 from zk.verifier import REASONS
 
-app = typer.Typer(help="Groth16 face-match proofs: set-up and offline verification.", no_args_is_help=True)
+zk_app = typer.Typer(help="Groth16 face-match proofs: set-up and offline verification.", no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -54,7 +54,7 @@ def read_proof_file(path: Path) -> FaceMatchProof:
         raise _fail(exc.message) from None
 
 
-@app.command("install")
+@zk_app.command("install")
 def install(
     dev: Annotated[
         bool, typer.Option("--dev", help="Also the build and test tools (circom2, circomlib, solc).")
@@ -72,7 +72,7 @@ def install(
     console.print(f"zk node_modules installed in {PACKAGE_DIR / 'node_modules'}")
 
 
-@app.command("build")
+@zk_app.command("build")
 def build_command(
     out: Annotated[Path, typer.Option(help="Output directory.")] = ARTIFACTS_DIR,
     phase1_contributions: Annotated[int, typer.Option(min=1)] = 3,
@@ -101,7 +101,7 @@ def build_command(
         err_console.print("[yellow]warning:[/] built with --insecure-seed: anyone can forge proofs for this key")
 
 
-@app.command("verify")
+@zk_app.command("verify")
 def verify(
     proof_file: Annotated[Path, typer.Argument(help="FaceMatchProof JSON or a /face-match-proof response.")],
     min_confidence: Annotated[float, typer.Option(help="The policy threshold in [0, 1].", min=0.0, max=1.0)],
@@ -135,7 +135,7 @@ def verify(
     raise typer.Exit(1)
 
 
-@app.command("calldata")
+@zk_app.command("calldata")
 def calldata(
     proof_file: Annotated[Path, typer.Argument(help="FaceMatchProof JSON or a /face-match-proof response.")],
 ) -> None:

@@ -8,7 +8,7 @@ from typing import TypeVar
 import anyio.to_thread
 from fastapi import Request
 
-from liveness import ImageLimits, LivenessEngine, ModelUnavailable
+from liveness import FrameLimits, ImageLimits, LivenessEngine, ModelUnavailable
 from liveness.models import FETCH_HINT
 
 T = TypeVar("T")
@@ -27,6 +27,11 @@ def get_engine(request: Request) -> LivenessEngine:
 
 def get_limits(request: Request) -> ImageLimits:
     limits: ImageLimits = request.app.state.image_limits
+    return limits
+
+
+def get_frame_limits(request: Request) -> FrameLimits:
+    limits: FrameLimits = request.app.state.frame_limits
     return limits
 
 

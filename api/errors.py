@@ -16,12 +16,44 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from did import (
+    DIDError,
+    DIDNotFound,
+    DIDResolutionError,
+    InvalidDID,
+    InvalidKey,
+    UnsupportedDIDMethod,
+    VerificationMethodNotFound,
+)
+from fhe import (
+    FHEError,
+    InputTooLarge,
+    InvalidCiphertext,
+    InvalidEmbedding,
+    InvalidEncoding,
+    InvalidParameters,
+    ModelBackendUnavailable,
+    ModelMismatch,
+    UnsupportedModel,
+)
+from fhe import InvalidKey as FHEInvalidKey
+from issuer import (
+    CredentialNotFound,
+    InvalidCredential,
+    IssuerError,
+    IssuerKeyError,
+    StatusChangeRefused,
+    StatusListNotFound,
+    StoreUnavailable,
+    UnsupportedProofType,
+)
 from liveness import (
     EmptyImage,
     FaceNotFound,
     ImageTooLarge,
     ImageTooManyPixels,
     InvalidBase64,
+    InvalidFrameCount,
     InvalidImage,
     LivenessError,
     ModelUnavailable,
@@ -47,8 +79,34 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (EmptyImage, 400),
     (InvalidImage, 422),
     (FaceNotFound, 422),
+    (InvalidFrameCount, 422),
     (ModelUnavailable, 503),
     (LivenessError, 400),
+    (InvalidCredential, 422),
+    (UnsupportedProofType, 400),
+    (CredentialNotFound, 404),
+    (StatusListNotFound, 404),
+    (StatusChangeRefused, 409),
+    (IssuerKeyError, 503),
+    (StoreUnavailable, 503),
+    (IssuerError, 400),
+    (InvalidDID, 400),
+    (InvalidKey, 400),
+    (UnsupportedDIDMethod, 400),
+    (DIDNotFound, 404),
+    (VerificationMethodNotFound, 404),
+    (DIDResolutionError, 502),
+    (DIDError, 400),
+    (InputTooLarge, 413),
+    (InvalidEncoding, 400),
+    (FHEInvalidKey, 422),
+    (InvalidCiphertext, 422),
+    (InvalidParameters, 422),
+    (InvalidEmbedding, 422),
+    (ModelMismatch, 422),
+    (ModelBackendUnavailable, 503),
+    (UnsupportedModel, 422),
+    (FHEError, 400),
     (InvalidNonce, 422),
     (InvalidStatement, 422),
     (MalformedProof, 422),
@@ -61,6 +119,8 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
 
 _HTTP_CODES = {
     400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "request_too_large",
@@ -81,13 +141,17 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 # The base class of each domain package's exception tree. Each carries ``code`` and ``message``
 # (and optionally ``field``); STATUS_BY_ERROR picks the status.
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, ZKError)
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, IssuerError, DIDError, FHEError, ZKError)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {"field": getattr(exc, "field", None)}
     if isinstance(exc, ModelUnavailable):
         extra["missing_models"] = list(exc.missing)
+    # Schema violations and undefined JSON-LD terms are listed (paths and rules, never values).
+    for name in ("errors", "terms"):
+        if isinstance(getattr(exc, name, None), list):
+            extra[name] = getattr(exc, name)
     code = getattr(exc, "code", "error")
     message = getattr(exc, "message", code.replace("_", " "))
     return JSONResponse(status_code=status_for(exc), content=error_body(code, message, **extra))
@@ -119,6 +183,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    if isinstance(exc.detail, dict):  # raised by our own routes with a specific code
+        code, message = str(exc.detail.get("code", code)), str(exc.detail.get("message", message))
     return JSONResponse(status_code=exc.status_code, content=error_body(code, message), headers=exc.headers)
 
 

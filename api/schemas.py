@@ -117,3 +117,4 @@ class HealthResponse(BaseModel):
     models: list[ModelInfo]
     missing_models: list[str]
     hint: str | None = None
+    issuer_did: str | None = None

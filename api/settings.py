@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_cache_path, user_data_path
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,6 +44,17 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(40_000_000, gt=0, description="Width x height, checked before decoding.")
     max_request_bytes: int = Field(0, ge=0, description="Whole request body; 0 = enough for two images.")
 
+    fhe_max_context_bytes: int = Field(
+        12 * 1024 * 1024, gt=0, description="Largest public context /fhe/distance accepts (decoded bytes)."
+    )
+    fhe_max_ciphertext_bytes: int = Field(
+        1024 * 1024, gt=0, description="Largest encrypted embedding /fhe/distance accepts (decoded bytes)."
+    )
+    # Bursts of camera frames (/blink-check, /passive-monitor): their body limit is derived from these.
+    max_frames: int = Field(20, ge=3, le=200, description="Frames per burst.")
+    max_frame_bytes: int = Field(1024 * 1024, gt=0, description="Per decoded frame.")
+    max_frame_pixels: int = Field(4_000_000, gt=0, description="Per frame, width x height.")
+
     # Groth16 face-match prover (zk/). ZK_SERVICE_URL keeps the original service's name.
     zk_service_url: str | None = Field(
         None,
@@ -60,12 +72,63 @@ class Settings(BaseSettings):
     inference_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads per model; 0 = auto.")
     max_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
 
+    # Issuer. The key is LIVECRED_ISSUER_KEY (a secretKeyMultibase), else LIVECRED_ISSUER_KEY_FILE,
+    # else <state_dir>/issuer-key.json, generated with 0600 permissions on first start.
+    issuer_key: SecretStr | None = Field(None, description="Ed25519 secretKeyMultibase (z3u2...).")
+    issuer_key_file: Path | None = None
+    issuer_domain: str | None = Field(
+        None, description="Host[:port][/path] for a did:web issuer DID; did:key when unset."
+    )
+    public_url: str | None = Field(
+        None,
+        description="Base URL the service is reached at; default https://<issuer_domain> or http://localhost:<port>.",
+    )
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite:///<state_dir>/livecred.db.")
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token for the admin endpoints; unset disables them."
+    )
+    credential_validity_days: float = Field(365.0, ge=0, description="expirationDate = issuance + this; 0 = none.")
+    proof_type: Literal["eddsa-rdfc-2022", "Ed25519Signature2020"] = "eddsa-rdfc-2022"
+    status_purpose: Literal["revocation", "suspension"] = "revocation"
+    status_list_size: int = Field(
+        131_072, ge=131_072, multiple_of=8, description="Bits per status list (spec: >= 16 KB)."
+    )
+    trusted_context_urls: list[str] = Field(
+        default_factory=list, description="URLs of other livecred deployments' context this verifier accepts."
+    )
+    did_web_timeout: float = Field(5.0, gt=0, le=60, description="Seconds for did:web / status list fetches.")
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("LIVECRED_ADMIN_TOKEN must be at least 24 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @property
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.issuer_domain:
+            return "https://" + self.issuer_domain.strip("/")
+        return f"http://localhost:{self.port}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_dir / 'livecred.db'}"
+
     @model_validator(mode="after")
     def _derive_request_limit(self) -> Settings:
         if self.max_request_bytes == 0:
             # Two base64 images (4/3 of the bytes each) plus room for the JSON around them.
             self.max_request_bytes = 2 * ((self.max_image_bytes + 2) // 3 * 4) + 64 * 1024
         return self
+
+    @property
+    def max_frames_request_bytes(self) -> int:
+        """Body limit of a burst: every frame at its byte limit, base64-encoded, plus the JSON around it."""
+        per_frame = (min(self.max_frame_bytes, self.max_image_bytes) + 2) // 3 * 4 + 1024
+        return self.max_frames * per_frame + 64 * 1024
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,9 @@ exceptions mean the engine could not reach a verdict at all::
     │   ├── NotAnImage               no known image signature
     │   └── CorruptImage             truncated or undecodable image data
     ├── FaceNotFound                 no face where one is required
+    ├── InvalidFrameCount            a burst of frames with too few or too many frames
+    │   ├── TooFewFrames
+    │   └── TooManyFrames
     └── ModelUnavailable             a model file is missing or fails its sha256 check
 
 Every class carries a stable machine ``code``; the HTTP layer maps classes to status codes in one
@@ -81,6 +84,22 @@ class FaceNotFound(LivenessError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidFrameCount(LivenessError):
+    code = "invalid_frame_count"
+
+    def __init__(self, message: str, *, field: str | None = "frames") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class TooFewFrames(InvalidFrameCount):
+    code = "too_few_frames"
+
+
+class TooManyFrames(InvalidFrameCount):
+    code = "too_many_frames"
 
 
 class ModelUnavailable(LivenessError):

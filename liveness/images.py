@@ -16,6 +16,7 @@ import binascii
 import io
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -30,10 +31,20 @@ from liveness._exceptions import (
     ImageTooSmall,
     InvalidBase64,
     NotAnImage,
+    TooFewFrames,
+    TooManyFrames,
     UnsupportedImageFormat,
 )
 
-__all__ = ["ImageLimits", "decode_base64_image", "decode_image_bytes"]
+__all__ = [
+    "MIN_FRAMES",
+    "FrameLimits",
+    "ImageLimits",
+    "check_frame_count",
+    "decode_base64_image",
+    "decode_frames",
+    "decode_image_bytes",
+]
 
 # What browsers and phones produce; anything else (TIFF, PSD, EPS, ...) is refused: fewer decoders
 # exposed to hostile bytes.
@@ -55,6 +66,34 @@ class ImageLimits:
     def max_base64_chars(self) -> int:
         # 4 characters per 3 bytes, plus slack for a data-URL prefix and line breaks.
         return (self.max_bytes + 2) // 3 * 4 + 1024
+
+
+# A blink needs open, closed, open; motion needs at least two steps.
+MIN_FRAMES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FrameLimits:
+    """Limits on a burst of camera frames: how many, and each frame's own size."""
+
+    max_frames: int = 20
+    image: ImageLimits = ImageLimits(max_bytes=1024 * 1024, max_pixels=4_000_000)
+    min_frames: int = MIN_FRAMES
+
+
+def check_frame_count(count: int, limits: FrameLimits, *, field: str = "frames") -> None:
+    """Refuse a burst with fewer than ``min_frames`` or more than ``max_frames`` frames."""
+    if count < limits.min_frames:
+        raise TooFewFrames(f"'{field}' has {count} frames; at least {limits.min_frames} are needed", field=field)
+    if count > limits.max_frames:
+        raise TooManyFrames(f"'{field}' has {count} frames; at most {limits.max_frames} are accepted", field=field)
+
+
+def decode_frames(frames: Sequence[str], limits: FrameLimits, *, field: str = "frames") -> list[np.ndarray]:
+    """Decode a burst of base64 frames; the count is checked first, and a bad frame is named
+    ``frames[i]`` in the error."""
+    check_frame_count(len(frames), limits, field=field)
+    return [decode_base64_image(frame, limits.image, field=f"{field}[{i}]") for i, frame in enumerate(frames)]
 
 
 def decode_base64_image(data: str, limits: ImageLimits, *, field: str = "image") -> np.ndarray:

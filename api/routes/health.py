@@ -21,5 +21,6 @@ async def health(request: Request) -> JSONResponse:
         models=[ModelInfo(name=s.name, state=s.state) for s in state.model_status],
         missing_models=list(state.missing_models),
         hint=None if ready else FETCH_HINT,
+        issuer_did=state.issuer.did,
     )
     return JSONResponse(status_code=200 if ready else 503, content=body.model_dump())

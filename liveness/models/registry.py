@@ -29,6 +29,14 @@ def _github_raw(repo: str, commit: str, path: str) -> str:
     return f"https://raw.githubusercontent.com/{repo}/{commit}/{path}"
 
 
+def _mediapipe_asset(name: str, generation: int) -> str:
+    # The bucket object MediaPipe's own build pins (third_party/external_files.bzl); without the
+    # generation the same name has served other bytes.
+    return f"https://storage.googleapis.com/mediapipe-assets/{name}?generation={generation}"
+
+
+_MEDIAPIPE_PIN = "sha256 as pinned in google-ai-edge/mediapipe third_party/external_files.bzl @ 23b98e56"
+
 _SILENT_FACE = "minivision-ai/Silent-Face-Anti-Spoofing"
 _SILENT_FACE_COMMIT = "f679b7c96ad407d1114182847d3e0c20619a76d0"
 _YAKHYO_FAS = "yakhyo/face-anti-spoofing"
@@ -90,6 +98,39 @@ REGISTRY: dict[str, ModelSpec] = {
             "ArcFace template; 128-d output, L2-normalised",
         ),
         ModelSpec(
+            name="facemesh_detector",
+            file="facemesh/face_detection_short_range.tflite",
+            sha256="bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
+            size=229714,
+            url=_mediapipe_asset("face_detection_short_range.tflite", 1677044301978921),
+            license="Apache-2.0",
+            source=f"MediaPipe BlazeFace short-range face detector (official .tflite; {_MEDIAPIPE_PIN})",
+            input_spec="1x128x128x3 float32 RGB in [-1, 1], letterboxed with zeros; outputs regressors "
+            "[1,896,16], classificators [1,896,1] (896 SSD anchors, 6 keypoints)",
+        ),
+        ModelSpec(
+            name="facemesh",
+            file="facemesh/face_landmark.tflite",
+            sha256="1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
+            size=1242398,
+            url=_mediapipe_asset("face_landmark.tflite", 1676316347980492),
+            license="Apache-2.0",
+            source=f"MediaPipe Face Mesh, 468 landmarks (official .tflite; {_MEDIAPIPE_PIN})",
+            input_spec="1x192x192x3 float32 RGB in [0, 1], the BlazeFace ROI rotated level, square, x1.5; "
+            "outputs conv2d_21 [1,1,1,1404] (468 x,y,z in crop pixels), conv2d_31 presence logit",
+        ),
+        ModelSpec(
+            name="iris_landmark",
+            file="facemesh/iris_landmark.tflite",
+            sha256="d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f",
+            size=2640568,
+            url=_mediapipe_asset("iris_landmark.tflite", 1662065468653224),
+            license="Apache-2.0",
+            source=f"MediaPipe iris landmark and eye contour model (official .tflite; {_MEDIAPIPE_PIN})",
+            input_spec="1x64x64x3 float32 RGB in [0, 1], eye corners x2.3, right eye mirrored; outputs "
+            "71 eye-contour points [1,213] and 5 iris points [1,15] in crop pixels",
+        ),
+        ModelSpec(
             name="minifasnet_v2_pth",
             file="minifasnet/2.7_80x80_MiniFASNetV2.pth",
             sha256="a5eb02e1843f19b5386b953cc4c9f011c3f985d0ee2bb9819eea9a142099bec0",
@@ -121,7 +162,15 @@ REGISTRY: dict[str, ModelSpec] = {
 }
 
 # What the default (onnxruntime-only) engine needs to start; the rest belongs to optional backends.
-DEFAULT_ENGINE_MODELS: tuple[str, ...] = ("yunet", "minifasnet_v2", "minifasnet_v1se", "mobilefacenet")
+DEFAULT_ENGINE_MODELS: tuple[str, ...] = (
+    "yunet",
+    "minifasnet_v2",
+    "minifasnet_v1se",
+    "mobilefacenet",
+    "facemesh_detector",
+    "facemesh",
+    "iris_landmark",
+)
 
 
 def get_spec(name: str) -> ModelSpec:

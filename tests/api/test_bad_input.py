@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from api import Settings, create_app
+from liveness.models import DEFAULT_ENGINE_MODELS
 from tests.conftest import MODELS_DIR, read_b64
 from tests.liveness.test_images import png_bomb
 
@@ -23,6 +24,8 @@ ENDPOINTS = {
     "/antispoof": ["image"],
     "/face-match": ["idImage", "selfieImage"],
     "/verify": ["idImage", "selfieImage"],
+    "/smile-check": ["image"],
+    "/challenge/validate": ["baselineImage", "challengeImage"],
 }
 CASES = [(path, field) for path, fields in ENDPOINTS.items() for field in fields]
 MARKER = "U0VDUkVULU1BUktFUi"  # base64 of "SECRET-MARKER-": must never come back
@@ -162,12 +165,12 @@ def test_not_ready_when_models_are_missing(tmp_path: Path) -> None:
         assert health.status_code == 503
         body = health.json()
         assert body["ready"] is False and body["status"] == "not_ready"
-        assert set(body["missing_models"]) == {"yunet", "minifasnet_v2", "minifasnet_v1se", "mobilefacenet"}
+        assert set(body["missing_models"]) == set(DEFAULT_ENGINE_MODELS)
         assert "livecred models fetch" in body["hint"]
         response = test_client.post("/detect", json={"image": read_b64(SELFIE)})
         error = _assert_error(response, 503, "models_unavailable")
         assert "livecred models fetch" in error["message"]  # type: ignore[operator]
-        assert len(error["missing_models"]) == 4  # type: ignore[arg-type]
+        assert len(error["missing_models"]) == len(DEFAULT_ENGINE_MODELS)  # type: ignore[arg-type]
 
 
 def test_body_limit_takes_the_longest_matching_route_prefix() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from liveness.models import DEFAULT_ENGINE_MODELS
 from tests.conftest import encode_b64, make_id_card, read_b64, read_image
 
 REAL = "silentface_real_spoof/image_T1.jpg"
@@ -15,7 +16,8 @@ def test_health_is_ready_with_every_model_verified(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["ready"] is True and body["status"] == "ok" and body["missing_models"] == []
-    assert {m["name"] for m in body["models"]} == {"yunet", "minifasnet_v2", "minifasnet_v1se", "mobilefacenet"}
+    assert {m["name"] for m in body["models"]} == set(DEFAULT_ENGINE_MODELS)
+    assert {"facemesh_detector", "facemesh", "iris_landmark"} <= set(DEFAULT_ENGINE_MODELS)
     assert all(m["state"] == "ok" for m in body["models"])
 
 

@@ -58,8 +58,14 @@ def test_requests_leave_no_files_and_no_image_data_in_logs(
             client.post("/verify", json={"idImage": card, "selfieImage": spoof}).status_code,
             client.post("/verify", json={"idImage": "garbage!!", "selfieImage": selfie}).status_code,
             client.post("/detect", json={"image": base64.b64encode(b"x" * 5000).decode()}).status_code,
+            client.post("/smile-check", json={"image": selfie}).status_code,
+            client.post(
+                "/challenge/validate", json={"baselineImage": selfie, "challengeImage": spoof, "challengeType": "blink"}
+            ).status_code,
+            client.post("/blink-check", json={"frames": [selfie, selfie, selfie]}).status_code,
+            client.post("/passive-monitor", json={"frames": [selfie, selfie, "garbage!!"]}).status_code,
         ]
-    assert statuses.count(200) == 15 and all(s < 500 for s in statuses)
+    assert statuses.count(200) == 24 and all(s < 500 for s in statuses)
 
     after = _snapshot(roots, exclude=state_dir)
     created = sorted(set(after) - set(before))

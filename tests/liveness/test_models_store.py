@@ -22,7 +22,9 @@ def test_registry_pins_every_source() -> None:
     for spec in REGISTRY.values():
         assert re.fullmatch(r"[0-9a-f]{64}", spec.sha256), spec.name
         assert spec.url.startswith("https://")
-        assert re.search(r"/[0-9a-f]{40}/", spec.url), f"{spec.name}: URL not pinned to a commit"
+        # A git commit, or a generation-pinned bucket object (MediaPipe's assets).
+        pinned = re.search(r"/[0-9a-f]{40}/", spec.url) or re.search(r"\?generation=\d+$", spec.url)
+        assert pinned, f"{spec.name}: URL not pinned to a commit or an object generation"
         assert spec.license and spec.input_spec and spec.size > 0
     assert set(DEFAULT_ENGINE_MODELS) <= set(REGISTRY)
 

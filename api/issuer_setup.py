@@ -1,0 +1,72 @@
+"""Composition of the issuer from settings: which key, which DID, which database.
+
+Domain packages never read the environment; this is where settings become an ``Issuer``. The key
+comes from ``LIVECRED_ISSUER_KEY``, else ``LIVECRED_ISSUER_KEY_FILE``, else the state directory
+(generated there, 0600, on first start). With ``LIVECRED_ISSUER_DOMAIN`` the DID is ``did:web``
+for that domain, otherwise the ``did:key`` of the key.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import httpx
+
+from api.settings import Settings
+from did import DIDError, Ed25519KeyPair, did_web_from_domain, load_or_create_key_file, read_key_file
+from issuer import Issuer, IssuerConfig, IssuerKeyError, IssuerStore
+
+logger = logging.getLogger("livecred.issuer")
+
+KEY_FILE_NAME = "issuer-key.json"
+
+
+def load_issuer_key(settings: Settings) -> Ed25519KeyPair:
+    try:
+        if settings.issuer_key is not None:
+            return Ed25519KeyPair.from_multibase(settings.issuer_key.get_secret_value())
+        if settings.issuer_key_file is not None:
+            return read_key_file(settings.issuer_key_file)
+        path = settings.state_dir / KEY_FILE_NAME
+        key, created = load_or_create_key_file(path)
+        if created:
+            logger.info("generated a new issuer key in %s", path)
+        return key
+    except DIDError as exc:
+        raise IssuerKeyError(f"issuer key: {exc.message}") from exc
+    except OSError as exc:
+        raise IssuerKeyError(f"issuer key: cannot use the state directory ({exc.strerror})") from exc
+
+
+def issuer_did(settings: Settings) -> str | None:
+    """The did:web DID when a domain is configured; ``None`` means the key's did:key."""
+    return did_web_from_domain(settings.issuer_domain) if settings.issuer_domain else None
+
+
+def issuer_config(settings: Settings) -> IssuerConfig:
+    days = settings.credential_validity_days
+    return IssuerConfig(
+        public_url=settings.resolved_public_url,
+        validity=timedelta(days=days) if days else None,
+        proof_type=settings.proof_type,
+        status_purpose=settings.status_purpose,
+        trusted_context_urls=tuple(settings.trusted_context_urls),
+    )
+
+
+def build_issuer(settings: Settings) -> Issuer:
+    """A started issuer (database schema created, key metadata recorded)."""
+    if settings.database_url is None:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+    key = load_issuer_key(settings)
+    store = IssuerStore.from_url(settings.resolved_database_url, list_size=settings.status_list_size)
+    issuer = Issuer(
+        key,
+        store,
+        issuer_config(settings),
+        did=issuer_did(settings),
+        http=httpx.Client(timeout=settings.did_web_timeout, follow_redirects=False),
+    )
+    issuer.start()
+    return issuer

@@ -1,0 +1,135 @@
+"""VC-API style credential routes: issue (admin), verify (public), status (admin).
+
+Issuing and status changes need ``Authorization: Bearer $LIVECRED_ADMIN_TOKEN``; without a
+configured token they are disabled (403), never open. Verification is public and always answers
+200 with a verdict for a well-formed request: a forged or revoked credential is
+``verified: false`` with the reasons, not an error.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import run_blocking
+from issuer import Issuer
+
+router = APIRouter(tags=["credentials"])
+
+
+def get_issuer(request: Request) -> Issuer:
+    issuer: Issuer = request.app.state.issuer
+    return issuer
+
+
+def require_admin(request: Request) -> None:
+    token = request.app.state.settings.admin_token
+    if token is None:
+        raise HTTPException(
+            403, {"code": "admin_disabled", "message": "admin endpoints are disabled: set LIVECRED_ADMIN_TOKEN"}
+        )
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+        raise HTTPException(
+            401,
+            {"code": "unauthorized", "message": "a valid admin bearer token is required"},
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+class IssueOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    proof_type: Literal["eddsa-rdfc-2022", "Ed25519Signature2020"] | None = Field(None, alias="proofType")
+    status_purpose: Literal["revocation", "suspension", "none"] | None = Field(
+        None, alias="statusPurpose", description="Status entry purpose; 'none' issues without one."
+    )
+
+
+class IssueRequest(BaseModel):
+    credential: dict[str, Any]
+    options: IssueOptions = Field(default_factory=IssueOptions)
+
+
+class IssueResponse(BaseModel):
+    verifiable_credential: dict[str, Any] = Field(serialization_alias="verifiableCredential")
+
+
+class VerifyRequest(BaseModel):
+    verifiable_credential: dict[str, Any] = Field(alias="verifiableCredential")
+
+
+class CheckDetail(BaseModel):
+    check: str
+    status: Literal["passed", "failed", "unchecked"]
+    message: str
+
+
+class VerifyResponse(BaseModel):
+    verified: bool
+    checks: list[str]
+    warnings: list[str]
+    errors: list[str]
+    details: list[CheckDetail]
+    credential_status: str | None = Field(None, serialization_alias="credentialStatus")
+
+
+class StatusEntryUpdate(BaseModel):
+    type: str = "BitstringStatusListEntry"
+    status: Literal["revoked", "suspended", "active"]
+
+
+class StatusRequest(BaseModel):
+    credential_id: str = Field(alias="credentialId", min_length=1, max_length=200)
+    credential_status: list[StatusEntryUpdate] = Field(alias="credentialStatus", min_length=1, max_length=1)
+
+
+class StatusResponse(BaseModel):
+    credential_id: str = Field(serialization_alias="credentialId")
+    status: str
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    response_model=IssueResponse,
+    response_model_by_alias=True,
+    dependencies=[Depends(require_admin)],
+)
+async def issue(body: IssueRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> IssueResponse:
+    options = body.options
+    purpose: str | None = "" if options.status_purpose is None else options.status_purpose
+    if purpose == "none":
+        purpose = None
+    vc = await run_blocking(
+        request, lambda: issuer.issue(body.credential, proof_type=options.proof_type, status_purpose=purpose)
+    )
+    return IssueResponse(verifiable_credential=vc)
+
+
+@router.post("/credentials/verify", response_model=VerifyResponse, response_model_by_alias=True)
+async def verify(body: VerifyRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> VerifyResponse:
+    result = await run_blocking(request, lambda: issuer.verify(body.verifiable_credential))
+    return VerifyResponse(
+        verified=result.verified,
+        checks=result.checks,
+        warnings=result.warnings,
+        errors=result.errors,
+        details=[CheckDetail(check=o.name, status=o.status, message=o.message) for o in result.outcomes],
+        credential_status=result.credential_status,
+    )
+
+
+@router.post(
+    "/credentials/status",
+    response_model=StatusResponse,
+    response_model_by_alias=True,
+    dependencies=[Depends(require_admin)],
+)
+async def update_status(body: StatusRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> StatusResponse:
+    wanted = body.credential_status[0].status
+    status = await run_blocking(request, lambda: issuer.set_status(body.credential_id, wanted))
+    return StatusResponse(credential_id=body.credential_id, status=status)

@@ -1,0 +1,83 @@
+"""One resolver interface over every DID method, with a bounded TTL cache.
+
+``DIDResolver.resolve(did)`` dispatches on the method to a driver (``KeyDIDResolver``,
+``WebDIDResolver``, or anything with ``method`` and ``resolve``); an unknown method is an
+``UnsupportedDIDMethod`` naming the ones supported. ``static`` documents (the issuer's own DID)
+resolve without the network.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
+
+from did._exceptions import InvalidDID, UnsupportedDIDMethod
+from did.document import DIDDocument, VerificationMethod
+
+_DID = re.compile(r"^did:([a-z0-9]+):[A-Za-z0-9._:%-]+$")
+
+
+class MethodResolver(Protocol):
+    method: str
+
+    def resolve(self, did: str) -> DIDDocument: ...
+
+
+def split_did_url(did_url: str) -> tuple[str, str]:
+    """``did:m:id#frag`` -> (``did:m:id``, method name), checking the DID syntax."""
+    did = did_url.split("#", 1)[0].split("?", 1)[0]
+    match = _DID.match(did)
+    if not match:
+        raise InvalidDID(f"not a DID: {did_url[:80]!r}")
+    return did, match.group(1)
+
+
+class DIDResolver:
+    def __init__(
+        self,
+        drivers: Iterable[MethodResolver],
+        *,
+        static: Mapping[str, DIDDocument] | None = None,
+        ttl_seconds: float = 300.0,
+        max_entries: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._drivers = {d.method: d for d in drivers}
+        self._static = dict(static or {})
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._clock = clock
+        self._cache: OrderedDict[str, tuple[float, DIDDocument]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(sorted(self._drivers))
+
+    def resolve(self, did_url: str) -> DIDDocument:
+        did, method = split_did_url(did_url)
+        if did in self._static:
+            return self._static[did]
+        now = self._clock()
+        with self._lock:
+            hit = self._cache.get(did)
+            if hit is not None and hit[0] > now:
+                self._cache.move_to_end(did)
+                return hit[1]
+        driver = self._drivers.get(method)
+        if driver is None:
+            raise UnsupportedDIDMethod(f"DID method {method!r} is not supported (supported: {', '.join(self.methods)})")
+        document = driver.resolve(did)
+        with self._lock:
+            self._cache[did] = (now + self._ttl, document)
+            self._cache.move_to_end(did)
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+        return document
+
+    def verification_method(self, did_url: str, purpose: str | None = None) -> VerificationMethod:
+        return self.resolve(did_url).find_method(did_url, purpose)

@@ -1,0 +1,67 @@
+"""The published JSON Schema of ``LivenessCredential`` and validation against it.
+
+``schemas/LivenessCredential.json`` is kept as the seed design published it (``$metadata`` form,
+JSON Schema 2020-12); only ``$metadata.uris.jsonLdContext`` is pointed at the URL the service
+publishes the context under, rewritten per deployment when served. Formats (``date-time``,
+``uri``) are asserted, not just annotated, with the non-GPL format checkers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from issuer.contexts import SCHEMAS_DIR, liveness_context_url
+
+SCHEMA_FILE = SCHEMAS_DIR / "LivenessCredential.json"
+
+
+@cache
+def _published_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
+
+
+def liveness_schema(public_url: str | None = None) -> dict[str, Any]:
+    """The schema as published by a service at ``public_url`` (its context URL filled in)."""
+    schema = copy.deepcopy(_published_schema())
+    if public_url is not None:
+        schema["$metadata"]["uris"]["jsonLdContext"] = liveness_context_url(public_url)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = _published_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_errors(credential: object) -> list[dict[str, str]]:
+    """Every violation, as ``{"path", "message"}``; empty when the credential is valid.
+
+    Messages name the path and the rule, never the offending value, so that nothing a client
+    sent is echoed back at length.
+    """
+    errors: list[dict[str, str]] = []
+    for error in sorted(_validator().iter_errors(credential), key=lambda e: list(map(str, e.absolute_path))):
+        path = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        entry = {"path": path, "message": _describe(error.validator, error.validator_value, error.instance)}
+        if entry not in errors:
+            errors.append(entry)
+    return errors
+
+
+def _describe(rule: object, value: object, instance: object) -> str:
+    if rule == "required" and isinstance(value, list):
+        missing = [str(k) for k in value if not isinstance(instance, dict) or k not in instance]
+        return f"missing required properties: {', '.join(missing)}"
+    if rule == "format":
+        return f"is not a valid {value}"
+    if rule == "type":
+        return f"must be of type {value}"
+    return f"fails the {rule} rule"

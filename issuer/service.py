@@ -1,0 +1,287 @@
+"""``Issuer``: build -> validate against the schema -> assign a status entry -> sign -> record.
+
+One object composes the issuer key and DID, the JSON-LD context allowlist, the store and the
+verifier; the API and the CLI hold one and call it from worker threads (it keeps no
+per-request state; the status-list cache is guarded by a lock).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from did import (
+    DIDDocument,
+    DIDResolver,
+    Ed25519KeyPair,
+    KeyDIDResolver,
+    WebDIDResolver,
+    did_key_from_public_key,
+    single_key_document,
+)
+from issuer._exceptions import InvalidCredential, SchemaValidationError
+from issuer.bitstring import bits_from_indexes, encode_list
+from issuer.canonical import canonicalize
+from issuer.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextLoader, liveness_context_url
+from issuer.credential import (
+    build_liveness_credential,
+    face_match_proof_evidence,
+    liveness_evidence,
+    parse_datetime,
+    xsd_datetime,
+)
+from issuer.proofs import EDDSA_RDFC_2022, PROOF_TYPES, create_proof, with_suite_context
+from issuer.schema import schema_errors
+from issuer.store import IssuerStore, StatusPosition
+from issuer.verify import CredentialVerifier, EvidenceChecker, VerificationResult
+
+STATUS_PATH = "/status/"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerConfig:
+    public_url: str
+    validity: timedelta | None = timedelta(days=365)
+    proof_type: str = EDDSA_RDFC_2022
+    status_purpose: str | None = "revocation"
+    # Other livecred deployments whose context URL this verifier accepts.
+    trusted_context_urls: tuple[str, ...] = ()
+
+
+class RemoteStatusSource:
+    """Fetches a foreign issuer's status list credential over HTTPS, bounded in time and size."""
+
+    def __init__(self, client: httpx.Client, *, max_bytes: int = 2 * 1024 * 1024) -> None:
+        self._client = client
+        self._max = max_bytes
+
+    def __call__(self, url: str) -> Mapping[str, Any] | None:
+        if not url.startswith("https://"):
+            return None
+        try:
+            with self._client.stream("GET", url, headers={"Accept": "application/vc+ld+json, application/json"}) as r:
+                if r.status_code != 200:
+                    return None
+                body = bytearray()
+                for chunk in r.iter_bytes():
+                    body += chunk
+                    if len(body) > self._max:
+                        return None
+            data = json.loads(bytes(body))
+        except (httpx.HTTPError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+
+class Issuer:
+    def __init__(
+        self,
+        key: Ed25519KeyPair,
+        store: IssuerStore,
+        config: IssuerConfig,
+        *,
+        did: str | None = None,
+        http: httpx.Client | None = None,
+        evidence_checker: EvidenceChecker | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if config.proof_type not in PROOF_TYPES:
+            raise InvalidCredential(f"proof type must be one of {', '.join(PROOF_TYPES)}")
+        self.key = key
+        self.store = store
+        self.config = config
+        self.public_url = config.public_url.rstrip("/")
+        self.did = did or did_key_from_public_key(key.public_key)
+        self.document: DIDDocument = single_key_document(self.did, key.public_key)
+        self.verification_method = self.document.verification_method[0].id
+        self.clock = clock
+        self.loader = ContextLoader([liveness_context_url(self.public_url), *config.trusted_context_urls])
+        self._http = http or httpx.Client(timeout=5.0, follow_redirects=False)
+        self.resolver = DIDResolver([KeyDIDResolver(), WebDIDResolver(self._http)], static={self.did: self.document})
+        self._remote_status = RemoteStatusSource(self._http)
+        self.verifier = CredentialVerifier(
+            self.resolver,
+            self.loader,
+            status_source=self._status_source,
+            evidence_checker=evidence_checker,
+            clock=clock,
+        )
+        self._lists: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._lists_lock = threading.Lock()
+
+    def start(self) -> None:
+        self.store.create_schema()
+        self.store.remember_key(self.verification_method, self.did, self.key.public_key.multibase)
+
+    def close(self) -> None:
+        self._http.close()
+        self.store.close()
+
+    # issuance --------------------------------------------------------------------------------
+    def liveness_credential(
+        self,
+        *,
+        holder_did: str,
+        device_type: str,
+        timestamp: datetime | None = None,
+        checks: Iterable[str] = (),
+        face_match_proof: Mapping[str, Any] | None = None,
+        engine: str | None = None,
+    ) -> dict[str, Any]:
+        """An unsigned LivenessCredential for ``holder_did`` with its evidence."""
+        now = self.clock()
+        evidence = [liveness_evidence(checks, engine=engine, verifier=self.did)]
+        if face_match_proof is not None:
+            evidence.append(
+                face_match_proof_evidence(
+                    face_match_proof, verification_key_url=f"{self.public_url}/zk/verification-key"
+                )
+            )
+        return build_liveness_credential(
+            issuer=self.did,
+            holder_did=holder_did,
+            device_type=device_type,
+            timestamp=timestamp or now,
+            public_url=self.public_url,
+            issued_at=now,
+            expires_at=now + self.config.validity if self.config.validity else None,
+            evidence=evidence,
+        )
+
+    def _complete(self, credential: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(credential, Mapping):
+            raise InvalidCredential("the credential must be a JSON object")
+        doc = copy.deepcopy(dict(credential))
+        if "proof" in doc:
+            raise InvalidCredential("the credential already carries a proof")
+        if "credentialStatus" in doc:
+            raise InvalidCredential("credentialStatus is assigned by the issuer; leave it out")
+        now = self.clock()
+        doc.setdefault("@context", [CREDENTIALS_V1, liveness_context_url(self.public_url)])
+        doc.setdefault("issuer", self.did)
+        issuer = doc["issuer"]["id"] if isinstance(doc["issuer"], dict) else doc["issuer"]
+        if issuer != self.did:
+            raise InvalidCredential(f"the issuer must be this service's DID ({self.did})")
+        doc.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+        if not isinstance(doc["id"], str) or not 0 < len(doc["id"]) <= 200:
+            raise InvalidCredential("the credential id must be a string of at most 200 characters")
+        doc.setdefault("issuanceDate", xsd_datetime(now))
+        if self.config.validity is not None and "expirationDate" not in doc:
+            start = parse_datetime(doc["issuanceDate"]) or now
+            doc["expirationDate"] = xsd_datetime(start + self.config.validity)
+        return doc
+
+    def issue(
+        self, credential: Mapping[str, Any], *, proof_type: str | None = None, status_purpose: str | None = ""
+    ) -> dict[str, Any]:
+        """Sign ``credential``; raises ``SchemaValidationError`` / ``InvalidCredential`` if it cannot be.
+
+        ``status_purpose`` "" means the configured default; ``None`` issues without a status entry.
+        """
+        proof_type = proof_type or self.config.proof_type
+        purpose = self.config.status_purpose if status_purpose == "" else status_purpose
+        doc = self._complete(credential)
+        errors = schema_errors(doc)
+        if errors:
+            raise SchemaValidationError(f"the credential does not match the schema ({len(errors)} errors)", errors)
+        doc = with_suite_context(doc, proof_type)
+        subject = doc.get("credentialSubject")
+        holder = subject.get("id") if isinstance(subject, dict) else None
+        types = doc["type"] if isinstance(doc["type"], list) else [doc["type"]]
+        if (isinstance(holder, str) and len(holder) > 500) or len(" ".join(map(str, types))) > 500:
+            raise InvalidCredential("credentialSubject.id and type are limited to 500 characters")
+        position = self.store.reserve(
+            str(doc["id"]),
+            holder_did=holder if isinstance(holder, str) else None,
+            issuer_did=self.did,
+            types=[str(t) for t in types],
+            issued_at=parse_datetime(doc["issuanceDate"]) or self.clock(),
+            expires_at=parse_datetime(doc.get("expirationDate")),
+            purpose=purpose,
+        )
+        try:
+            if position is not None:
+                doc["credentialStatus"] = self._status_entry(position)
+            return create_proof(
+                doc,
+                self.key,
+                verification_method=self.verification_method,
+                created=xsd_datetime(self.clock()),
+                loader=self.loader,
+                proof_type=proof_type,
+            )
+        except BaseException:
+            self.store.forget(str(doc["id"]))
+            raise
+
+    def _status_entry(self, position: StatusPosition) -> dict[str, Any]:
+        list_url = self.status_list_url(position.list_id)
+        return {
+            "id": f"{list_url}#{position.index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": position.purpose,
+            "statusListIndex": str(position.index),
+            "statusListCredential": list_url,
+        }
+
+    # status ----------------------------------------------------------------------------------
+    def status_list_url(self, list_id: str) -> str:
+        return f"{self.public_url}{STATUS_PATH}{list_id}"
+
+    def set_status(self, credential_id: str, status: str) -> str:
+        return self.store.set_status(credential_id, status).status
+
+    def status_list_credential(self, list_id: str) -> dict[str, Any]:
+        """The signed BitstringStatusListCredential (VC 2.0), re-signed only when the list changed."""
+        version = self.store.list_version(list_id)
+        with self._lists_lock:
+            cached = self._lists.get(list_id)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+        state = self.store.list_state(list_id)
+        url = self.status_list_url(list_id)
+        now = xsd_datetime(self.clock())
+        unsigned = {
+            "@context": [CREDENTIALS_V2],
+            "id": url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": self.did,
+            "validFrom": now,
+            "credentialSubject": {
+                "id": f"{url}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": state.purpose,
+                "encodedList": encode_list(bits_from_indexes(state.size, state.set_indexes)),
+            },
+        }
+        # The credentials v2 context already defines DataIntegrityProof: no suite context added.
+        signed = create_proof(
+            unsigned, self.key, verification_method=self.verification_method, created=now, loader=self.loader
+        )
+        with self._lists_lock:
+            self._lists[list_id] = (state.version, signed)
+        return signed
+
+    def _status_source(self, url: str) -> Mapping[str, Any] | None:
+        prefix = self.public_url + STATUS_PATH
+        if url.startswith(prefix):
+            try:
+                return self.status_list_credential(url[len(prefix) :])
+            except Exception:  # noqa: BLE001 - an unknown list is "not available", a verdict
+                return None
+        return self._remote_status(url)
+
+    # verification ----------------------------------------------------------------------------
+    def verify(self, credential: object) -> VerificationResult:
+        return self.verifier.verify(credential)
+
+    def canonical_form(self, credential: dict[str, Any]) -> str:
+        return canonicalize(credential, self.loader)
