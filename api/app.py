@@ -23,7 +23,9 @@ from api.issuer_setup import build_issuer
 from api.middleware import BodyLimitMiddleware
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
+from api.routes import zk as zk_routes
 from api.settings import Settings, get_settings
+from api.zk_state import start_zk
 from fhe import FHELimits
 from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
@@ -76,6 +78,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.fhe_limits = FHELimits(settings.fhe_max_context_bytes, settings.fhe_max_ciphertext_bytes)
     # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
     state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
+    state.zk = start_zk(settings)  # the prover worker process; closed in the lifespan's exit
     store = ModelStore(settings.models_dir)
     state.engine = None
     try:
@@ -110,10 +113,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _build_state(app, settings or get_settings())
-        yield
-        app.state.engine = None
-        app.state.issuer.close()
+        try:
+            _build_state(app, settings or get_settings())
+            yield
+        finally:
+            # Also when start-up fails part-way: the zk worker is a process and must not outlive us.
+            app.state.engine = None
+            for part in (getattr(app.state, "issuer", None), getattr(app.state, "zk", None)):
+                if part is not None:
+                    part.close()
 
     app = FastAPI(
         title="livecred",
@@ -132,4 +140,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials.router)
     app.include_router(publish.router)
     app.include_router(fhe_routes.router)
+    app.include_router(zk_routes.router)
     return app

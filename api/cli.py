@@ -17,6 +17,7 @@ from rich.table import Table
 
 from api.cli_credentials import credentials_app, did_app
 from api.cli_fhe import fhe_app
+from api.cli_zk import zk_app
 from liveness import ModelUnavailable
 from liveness.models import DEFAULT_ENGINE_MODELS, REGISTRY, ModelStore
 
@@ -26,6 +27,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(did_app, name="did")
 app.add_typer(credentials_app, name="credentials")
 app.add_typer(fhe_app, name="fhe")
+app.add_typer(zk_app, name="zk")
 
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)

@@ -58,6 +58,16 @@ from liveness import (
     LivenessError,
     ModelUnavailable,
 )
+from zk import (
+    ArtifactsUnavailable,
+    InvalidNonce,
+    InvalidStatement,
+    InvalidVerificationKey,
+    MalformedProof,
+    ProverError,
+    WitnessRejected,
+    ZKError,
+)
 
 logger = logging.getLogger("livecred.api")
 
@@ -97,6 +107,14 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (ModelBackendUnavailable, 503),
     (UnsupportedModel, 422),
     (FHEError, 400),
+    (InvalidNonce, 422),
+    (InvalidStatement, 422),
+    (MalformedProof, 422),
+    (WitnessRejected, 422),
+    (ProverError, 503),
+    (ArtifactsUnavailable, 503),
+    (InvalidVerificationKey, 503),
+    (ZKError, 400),
 )
 
 _HTTP_CODES = {
@@ -123,7 +141,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 # The base class of each domain package's exception tree. Each carries ``code`` and ``message``
 # (and optionally ``field``); STATUS_BY_ERROR picks the status.
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, IssuerError, DIDError, FHEError)
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, IssuerError, DIDError, FHEError, ZKError)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:

@@ -55,6 +55,20 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(1024 * 1024, gt=0, description="Per decoded frame.")
     max_frame_pixels: int = Field(4_000_000, gt=0, description="Per frame, width x height.")
 
+    # Groth16 face-match prover (zk/). ZK_SERVICE_URL keeps the original service's name.
+    zk_service_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ZK_SERVICE_URL", "LIVECRED_ZK_SERVICE_URL", "zk_service_url"),
+        description="A remote prover worker (`node zk/worker/worker.cjs --http ...`); unset = a local worker.",
+    )
+    zk_node: str = Field("node", description="Node.js executable for the local prover worker.")
+    zk_node_modules: Path | None = Field(None, description="node_modules with snarkjs; default: zk/node_modules.")
+    zk_artifacts_dir: Path | None = Field(
+        None, description="Artifacts of your own ceremony; default: the packaged ones."
+    )
+    zk_timeout_s: float = Field(30.0, gt=0, description="Per proving or verifying job.")
+    zk_max_queue: int = Field(32, gt=0, description="Jobs queued or running in the prover before 503 prover_busy.")
+
     inference_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads per model; 0 = auto.")
     max_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
 

@@ -1,0 +1,143 @@
+"""``livecred zk``: install the Node toolchain, build the circuit and ceremony, verify proofs offline.
+
+``verify`` and ``calldata`` are pure Python (py_ecc): they need neither Node.js nor the
+service, so a verifier can check a proof with nothing but this package and the published key.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from zk import (
+    FaceMatchProof,
+    ZKError,
+    load_verification_key,
+    nonce_to_field,
+    scale_threshold,
+    solidity_calldata,
+    verify_face_match_proof,
+)
+from zk.build import BuildOptions, build
+from zk.keys import ARTIFACTS_DIR, PACKAGE_DIR
+from zk.verifier import REASONS
+
+zk_app = typer.Typer(help="Groth16 face-match proofs: set-up and offline verification.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[red]error:[/] {message}")
+    return typer.Exit(2)
+
+
+def read_proof_file(path: Path) -> FaceMatchProof:
+    """A FaceMatchProof JSON, or a whole ``/face-match-proof`` response (``proofThreshold``)."""
+    try:
+        data: Any = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise _fail(f"cannot read {path}: {exc}") from None
+    if isinstance(data, dict) and "proofThreshold" in data and "threshold" not in data:
+        if data.get("proof") is None:
+            raise _fail(f"{path} holds a response without a proof (matched: {data.get('matched')})")
+        data = {**data, "threshold": data["proofThreshold"]}
+    try:
+        return FaceMatchProof.from_json(data)
+    except ZKError as exc:
+        raise _fail(exc.message) from None
+
+
+@zk_app.command("install")
+def install(
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Also the build and test tools (circom2, circomlib, solc).")
+    ] = False,
+) -> None:
+    """Install the pinned npm packages (snarkjs) next to the zk package with `npm ci`."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise _fail("npm not found: install Node.js 18 or newer (it ships npm)")
+    command = [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(PACKAGE_DIR)]
+    if not dev:
+        command.insert(2, "--omit=dev")
+    if subprocess.run(command, check=False).returncode != 0:
+        raise typer.Exit(1)
+    console.print(f"zk node_modules installed in {PACKAGE_DIR / 'node_modules'}")
+
+
+@zk_app.command("build")
+def build_command(
+    out: Annotated[Path, typer.Option(help="Output directory.")] = ARTIFACTS_DIR,
+    phase1_contributions: Annotated[int, typer.Option(min=1)] = 3,
+    phase2_contributions: Annotated[int, typer.Option(min=1)] = 3,
+    beacon: Annotated[str | None, typer.Option(help="64 hex digits of public randomness (e.g. a block hash).")] = None,
+    ask_entropy: Annotated[bool, typer.Option("--ask-entropy", help="Prompt for extra entropy (hidden).")] = False,
+    insecure_seed: Annotated[
+        str | None, typer.Option(help="Deterministic build with PUBLIC toxic waste: tests only.")
+    ] = None,
+) -> None:
+    """Compile the circuit, run the Groth16 ceremony, export key, contract and transcript."""
+    entropy = typer.prompt("entropy", hide_input=True, default="", show_default=False) if ask_entropy else ""
+    options = BuildOptions(
+        out_dir=out,
+        phase1_contributions=phase1_contributions,
+        phase2_contributions=phase2_contributions,
+        entropy=entropy,
+        beacon=beacon,
+        insecure_seed=insecure_seed,
+    )
+    try:
+        build(options, log=lambda line: err_console.print(line, markup=False, highlight=False))
+    except ZKError as exc:
+        raise _fail(exc.message) from None
+    if insecure_seed is not None:
+        err_console.print("[yellow]warning:[/] built with --insecure-seed: anyone can forge proofs for this key")
+
+
+@zk_app.command("verify")
+def verify(
+    proof_file: Annotated[Path, typer.Argument(help="FaceMatchProof JSON or a /face-match-proof response.")],
+    min_confidence: Annotated[float, typer.Option(help="The policy threshold in [0, 1].", min=0.0, max=1.0)],
+    nonce: Annotated[str, typer.Option(help="The challenge the proof must be bound to (as sent).")],
+    commitment: Annotated[str | None, typer.Option(help="Expected commitment (decimal), if recorded.")] = None,
+    vk: Annotated[Path | None, typer.Option(help="Verification key (default: the packaged one).")] = None,
+) -> None:
+    """Verify a face-match proof offline (pure Python): exit 0 when valid for this policy, 1 when not."""
+    proof = read_proof_file(proof_file)
+    try:
+        key = load_verification_key(vk)
+        expected_nonce = nonce_to_field(nonce)
+        expected_commitment = int(commitment) if commitment is not None else None
+    except ZKError as exc:
+        raise _fail(exc.message) from None
+    except ValueError:
+        raise _fail("--commitment must be a decimal number") from None
+    result = verify_face_match_proof(
+        proof,
+        key,
+        expected_threshold=scale_threshold(min_confidence),
+        expected_nonce=expected_nonce,
+        expected_commitment=expected_commitment,
+    )
+    if result.verified:
+        console.print(f"[green]verified[/]: score >= {proof.threshold} / 10000, nonce {proof.nonce}")
+        return
+    console.print("[red]not verified[/]")
+    for reason in result.reasons:
+        console.print(f"  {reason}: {REASONS.get(reason, '')}")
+    raise typer.Exit(1)
+
+
+@zk_app.command("calldata")
+def calldata(
+    proof_file: Annotated[Path, typer.Argument(help="FaceMatchProof JSON or a /face-match-proof response.")],
+) -> None:
+    """Print the arguments for FaceMatchVerifier.verifyProof (as `snarkjs zkey export soliditycalldata`)."""
+    typer.echo(solidity_calldata(read_proof_file(proof_file)))

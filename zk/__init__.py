@@ -1,0 +1,98 @@
+"""Groth16 face-match proof: "the private face-match score is at least the public threshold".
+
+The statement (``circuits/facematch.circom``): private ``score`` and ``salt``; public
+``threshold``, ``commitment = Poseidon(score, salt)`` and ``nonce``; ``score`` and ``threshold``
+in [0, 10000] (confidence x 10000) and ``score >= threshold``, so no proof exists for a failed
+match. The proof format is snarkjs's, so snarkjs, the exported Solidity verifier and
+:func:`verify_face_match_proof` (pure Python) all check the same proofs.
+
+Typical use::
+
+    key = load_verification_key()
+    proof = FaceMatchProof.from_json(evidence)
+    result = verify_face_match_proof(
+        proof, key, expected_threshold=scale_threshold(0.6), expected_nonce=nonce_to_field(challenge)
+    )
+    if not result.verified: ...  # result.reasons says why
+
+Proving needs Node.js and the npm packages (``livecred zk install``): :class:`FaceMatchProver`
+over a :class:`NodeWorker` (supervised local process) or a :class:`RemoteWorker` (HTTP).
+This package never imports the liveness engine, the issuer or the API.
+"""
+
+from zk._exceptions import (
+    ArtifactsUnavailable,
+    InvalidNonce,
+    InvalidStatement,
+    InvalidVerificationKey,
+    MalformedProof,
+    ProofMismatch,
+    ProverBusy,
+    ProverCrashed,
+    ProverError,
+    ProverTimeout,
+    ProverUnavailable,
+    WitnessRejected,
+    ZKError,
+)
+from zk._field import (
+    MAX_SCORE,
+    SCALAR_FIELD_ORDER,
+    SCORE_SCALE,
+    nonce_to_field,
+    random_field_element,
+    scale_score,
+    scale_threshold,
+)
+from zk._poseidon import poseidon
+from zk._remote import RemoteWorker
+from zk._worker import NodeWorker, NodeWorkerConfig, WorkerProof
+from zk.calldata import solidity_call_arguments, solidity_calldata
+from zk.keys import Artifacts, VerificationKey, load_verification_key
+from zk.proof import PUBLIC_SIGNALS, FaceMatchProof, G1Point, G2Point, Groth16Proof
+from zk.prover import FaceMatchProver, ProofBackend, ProvedStatement
+from zk.verifier import REASONS, VerificationResult, verify_face_match_proof
+
+__all__ = [
+    "MAX_SCORE",
+    "PUBLIC_SIGNALS",
+    "REASONS",
+    "SCALAR_FIELD_ORDER",
+    "SCORE_SCALE",
+    "Artifacts",
+    "ArtifactsUnavailable",
+    "FaceMatchProof",
+    "FaceMatchProver",
+    "G1Point",
+    "G2Point",
+    "Groth16Proof",
+    "InvalidNonce",
+    "InvalidStatement",
+    "InvalidVerificationKey",
+    "MalformedProof",
+    "NodeWorker",
+    "NodeWorkerConfig",
+    "ProofBackend",
+    "ProofMismatch",
+    "ProvedStatement",
+    "ProverBusy",
+    "ProverCrashed",
+    "ProverError",
+    "ProverTimeout",
+    "ProverUnavailable",
+    "RemoteWorker",
+    "VerificationKey",
+    "VerificationResult",
+    "WitnessRejected",
+    "WorkerProof",
+    "ZKError",
+    "load_verification_key",
+    "nonce_to_field",
+    "poseidon",
+    "random_field_element",
+    "scale_score",
+    "scale_threshold",
+    "solidity_call_arguments",
+    "solidity_calldata",
+    "verify_face_match_proof",
+]
