@@ -27,8 +27,10 @@ from api.routes import zk as zk_routes
 from api.settings import Settings, get_settings
 from api.zk_state import start_zk
 from fhe import FHELimits
+from issuer.zk_evidence import FaceMatchEvidenceChecker
 from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
+from zk import scale_threshold
 
 logger = logging.getLogger("livecred.api")
 
@@ -79,6 +81,15 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
     state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
     state.zk = start_zk(settings)  # the prover worker process; closed in the lifespan's exit
+    if state.zk.verification_key is not None:
+        # Credentials carrying a Groth16 face-match proof are checked against our key, by the
+        # worker when it runs and by the pure-Python verifier otherwise.
+        prover = state.zk.prover
+        state.issuer.verifier.evidence_checker = FaceMatchEvidenceChecker(
+            state.zk.verification_key,
+            min_threshold=scale_threshold(settings.credential_min_face_match_confidence),
+            fast_verify=prover.verify if prover is not None else None,
+        )
     store = ModelStore(settings.models_dir)
     state.engine = None
     try:

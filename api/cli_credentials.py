@@ -22,6 +22,8 @@ from api.settings import Settings
 from did import DIDError, DIDResolver, KeyDIDResolver, WebDIDResolver, did_key_from_public_key, single_key_document
 from issuer import ContextLoader, CredentialVerifier, IssuerError, RemoteStatusSource, VerificationResult
 from issuer.contexts import liveness_context_url
+from issuer.zk_evidence import FaceMatchEvidenceChecker
+from zk import ZKError, load_verification_key, scale_threshold
 
 did_app = typer.Typer(help="The issuer's DID.", no_args_is_help=True)
 credentials_app = typer.Typer(help="Verify, revoke and suspend credentials.", no_args_is_help=True)
@@ -73,10 +75,18 @@ def offline_verifier(settings: Settings, *, online: bool) -> CredentialVerifier:
     if client is not None:
         drivers.append(WebDIDResolver(client))
     loader = ContextLoader([liveness_context_url(settings.resolved_public_url), *settings.trusted_context_urls])
+    try:
+        checker: FaceMatchEvidenceChecker | None = FaceMatchEvidenceChecker(
+            load_verification_key(),
+            min_threshold=scale_threshold(settings.credential_min_face_match_confidence),
+        )
+    except ZKError:
+        checker = None  # no artifacts: ZK evidence is reported unchecked
     return CredentialVerifier(
         DIDResolver(drivers),
         loader,
         status_source=RemoteStatusSource(client) if client is not None else None,
+        evidence_checker=checker,
         clock=lambda: datetime.now(UTC),
     )
 

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     trusted_context_urls: list[str] = Field(
         default_factory=list, description="URLs of other livecred deployments' context this verifier accepts."
     )
+    credential_min_face_match_confidence: float = Field(
+        0.6, ge=0.0, le=1.0, description="Lowest face-match threshold a credential's Groth16 evidence may prove."
+    )
     did_web_timeout: float = Field(5.0, gt=0, le=60, description="Seconds for did:web / status list fetches.")
 
     @field_validator("admin_token")
