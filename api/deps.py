@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import anyio.to_thread
 from fastapi import Request
 
+from api.schemas import TimedResponse
 from liveness import FrameLimits, ImageLimits, LivenessEngine, ModelUnavailable
 from liveness.models import FETCH_HINT
 
@@ -38,3 +40,14 @@ def get_frame_limits(request: Request) -> FrameLimits:
 async def run_blocking(request: Request, func: Callable[[], T]) -> T:
     """Run CPU-bound work (decode + inference) off the event loop, bounded by max_concurrency."""
     return await anyio.to_thread.run_sync(func, limiter=request.app.state.limiter)
+
+
+Timed = TypeVar("Timed", bound=TimedResponse)
+
+
+async def run_timed(request: Request, work: Callable[[], Timed]) -> Timed:
+    """``run_blocking`` for the face routes, filling ``processing_time_ms`` (decode + inference)."""
+    start = time.perf_counter()
+    response = await run_blocking(request, work)
+    response.processing_time_ms = round((time.perf_counter() - start) * 1000, 2)
+    return response

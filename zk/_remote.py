@@ -13,18 +13,18 @@ operator's business (several workers behind a load balancer scale proving out).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from zk._exceptions import ProverBusy, ProverError, ProverTimeout, ProverUnavailable
-from zk._worker import WorkerProof, raise_for_error
+from zk._worker import WorkerProtocol, raise_for_error
 
 __all__ = ["RemoteWorker"]
 
 
-class RemoteWorker:
+class RemoteWorker(WorkerProtocol):
     def __init__(
         self,
         base_url: str,
@@ -81,13 +81,3 @@ class RemoteWorker:
             return body
         finally:
             self._slots.release()
-
-    def prove(self, witness_input: Mapping[str, str]) -> WorkerProof:
-        result = self.call("prove", {"input": dict(witness_input)})
-        return WorkerProof(result["proof"], result["publicSignals"], float(result.get("ms", 0.0)))
-
-    def verify(
-        self, verification_key: Mapping[str, Any], proof: Mapping[str, Any], public_signals: Sequence[str]
-    ) -> bool:
-        result = self.call("verify", {"vk": verification_key, "proof": proof, "publicSignals": list(public_signals)})
-        return result.get("verified") is True

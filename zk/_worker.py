@@ -71,6 +71,23 @@ class WorkerProof:
     ms: float
 
 
+class WorkerProtocol:
+    """``prove`` and ``verify`` over the worker's JSON protocol; subclasses carry it (``call``)."""
+
+    def call(self, op: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def prove(self, witness_input: Mapping[str, str]) -> WorkerProof:
+        result = self.call("prove", {"input": dict(witness_input)})
+        return WorkerProof(result["proof"], result["publicSignals"], float(result.get("ms", 0.0)))
+
+    def verify(
+        self, verification_key: Mapping[str, Any], proof: Mapping[str, Any], public_signals: Sequence[str]
+    ) -> bool:
+        result = self.call("verify", {"vk": verification_key, "proof": proof, "publicSignals": list(public_signals)})
+        return result.get("verified") is True
+
+
 @dataclass(frozen=True, slots=True)
 class NodeWorkerConfig:
     artifacts: Artifacts
@@ -220,7 +237,7 @@ class _Process:
         self.popen.wait()
 
 
-class NodeWorker:
+class NodeWorker(WorkerProtocol):
     """The prover backend over a supervised local ``node worker.cjs`` process."""
 
     def __init__(self, config: NodeWorkerConfig) -> None:
@@ -365,13 +382,3 @@ class NodeWorker:
             return job.result
         finally:
             self._slots.release()
-
-    def prove(self, witness_input: Mapping[str, str]) -> WorkerProof:
-        result = self.call("prove", {"input": dict(witness_input)})
-        return WorkerProof(result["proof"], result["publicSignals"], float(result.get("ms", 0.0)))
-
-    def verify(
-        self, verification_key: Mapping[str, Any], proof: Mapping[str, Any], public_signals: Sequence[str]
-    ) -> bool:
-        result = self.call("verify", {"vk": verification_key, "proof": proof, "publicSignals": list(public_signals)})
-        return result.get("verified") is True

@@ -1,19 +1,17 @@
 """Face endpoints of the original liveness service: detect, liveness, antispoof, face-match, verify.
 
-Each handler decodes and runs inference in a worker thread (``run_blocking``): images exist only
+Each handler decodes and runs inference in a worker thread (``run_timed``): images exist only
 inside that call and are never written or logged. ``processing_time_ms`` covers decoding and
 inference, not network transfer.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from api.deps import get_engine, get_limits, run_blocking
+from api.deps import get_engine, get_limits, run_timed
 from api.schemas import (
     AntispoofResponse,
     Box,
@@ -24,7 +22,6 @@ from api.schemas import (
     ImageRequest,
     LivenessRequest,
     LivenessResponse,
-    TimedResponse,
     VerifyRequest,
     VerifyResponse,
 )
@@ -34,7 +31,6 @@ router = APIRouter(tags=["faces"])
 
 Engine = Annotated[LivenessEngine, Depends(get_engine)]
 Limits = Annotated[ImageLimits, Depends(get_limits)]
-R = TypeVar("R", bound=TimedResponse)
 
 _ERRORS: dict[int | str, dict[str, str]] = {
     400: {"description": "Invalid base64, invalid JSON or empty body"},
@@ -42,13 +38,6 @@ _ERRORS: dict[int | str, dict[str, str]] = {
     422: {"description": "Not an image, corrupt image, no face, or invalid fields"},
     503: {"description": "Models missing or corrupt (see /health)"},
 }
-
-
-async def _timed(request: Request, work: Callable[[], R]) -> R:
-    start = time.perf_counter()
-    response = await run_blocking(request, work)
-    response.processing_time_ms = round((time.perf_counter() - start) * 1000, 2)
-    return response
 
 
 def _spoof_check(engine: LivenessEngine, limits: ImageLimits, body: LivenessRequest) -> tuple[SpoofResult, int]:
@@ -68,7 +57,7 @@ async def detect(body: ImageRequest, request: Request, engine: Engine, limits: L
         faces = [DetectedFace(**f.box.as_int_dict(), confidence=round(f.score, 4)) for f in result.faces]
         return DetectResponse(face_count=len(faces), faces=faces)
 
-    return await _timed(request, work)
+    return await run_timed(request, work)
 
 
 @router.post("/antispoof", response_model=AntispoofResponse, responses=_ERRORS)
@@ -86,7 +75,7 @@ async def antispoof(body: LivenessRequest, request: Request, engine: Engine, lim
             model_scores={name: round(score, 6) for name, score in spoof.model_scores},
         )
 
-    return await _timed(request, work)
+    return await run_timed(request, work)
 
 
 @router.post("/liveness", response_model=LivenessResponse, responses=_ERRORS)
@@ -104,7 +93,7 @@ async def liveness(body: LivenessRequest, request: Request, engine: Engine, limi
             face_count=face_count,
         )
 
-    return await _timed(request, work)
+    return await run_timed(request, work)
 
 
 @router.post("/face-match", response_model=FaceMatchResponse, responses=_ERRORS)
@@ -125,7 +114,7 @@ async def face_match(body: FaceMatchRequest, request: Request, engine: Engine, l
             selfie_bounding_box=Box.of(match.face_b.box),
         )
 
-    return await _timed(request, work)
+    return await run_timed(request, work)
 
 
 @router.post("/verify", response_model=VerifyResponse, responses=_ERRORS)
@@ -159,4 +148,4 @@ async def verify(body: VerifyRequest, request: Request, engine: Engine, limits: 
             reasons=reasons,
         )
 
-    return await _timed(request, work)
+    return await run_timed(request, work)

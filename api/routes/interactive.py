@@ -8,14 +8,12 @@ error (``frames[3]``).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from api.deps import get_engine, get_frame_limits, get_limits, run_blocking
-from api.schemas import Box, TimedResponse
+from api.deps import get_engine, get_frame_limits, get_limits, run_timed
+from api.schemas import Box
 from api.schemas_interactive import (
     BlinkCheckResponse,
     BlinkEventOut,
@@ -35,7 +33,6 @@ router = APIRouter(tags=["interactive liveness"])
 
 Engine = Annotated[LivenessEngine, Depends(get_engine)]
 Limits = Annotated[ImageLimits, Depends(get_limits)]
-R = TypeVar("R", bound=TimedResponse)
 
 _ERRORS: dict[int | str, dict[str, str]] = {
     400: {"description": "Invalid base64, invalid JSON or empty body"},
@@ -55,13 +52,6 @@ _ASK = {
 
 
 Frames = Annotated[FrameLimits, Depends(get_frame_limits)]
-
-
-async def _timed(request: Request, work: Callable[[], R]) -> R:
-    start = time.perf_counter()
-    response = await run_blocking(request, work)
-    response.processing_time_ms = round((time.perf_counter() - start) * 1000, 2)
-    return response
 
 
 def _message(result: ChallengeResult) -> str:
@@ -118,7 +108,7 @@ async def validate_challenge(
             challenge=FaceMeasuresOut.of(result.challenge, engine.smile.score(result.challenge)),
         )
 
-    return await _timed(request, work)
+    return await run_timed(request, work)
 
 
 @router.post("/smile-check", response_model=SmileCheckResponse, responses=_ERRORS)
@@ -140,7 +130,7 @@ async def smile_check(body: SmileCheckRequest, request: Request, engine: Engine,
             bounding_box=Box.of(result.face.box),
         )
 
-    return await _timed(request, work)
+    return await run_timed(request, work)
 
 
 @router.post("/blink-check", response_model=BlinkCheckResponse, responses=_ERRORS)
@@ -164,7 +154,7 @@ async def blink_check(body: FramesRequest, request: Request, engine: Engine, fra
             ],
         )
 
-    return await _timed(request, work)
+    return await run_timed(request, work)
 
 
 @router.post("/passive-monitor", response_model=PassiveMonitorResponse, responses=_ERRORS)
@@ -207,4 +197,4 @@ async def passive_monitor(
             best_frame_index=result.best_frame,
         )
 
-    return await _timed(request, work)
+    return await run_timed(request, work)
