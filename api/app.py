@@ -23,6 +23,7 @@ from api.issuer_setup import build_issuer
 from api.middleware import BodyLimitMiddleware
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
+from api.routes import web as web_page
 from api.routes import zk as zk_routes
 from api.settings import Settings, get_settings
 from api.zk_state import start_zk
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=lambda path: body_limit(app.state, path))
     install_error_handlers(app)
+    app.include_router(web_page.router)
     app.include_router(health.router)
     app.include_router(faces.router)
     app.include_router(interactive.router)

@@ -1,0 +1,60 @@
+"""The demo wallet page (``web/``): ``/`` is its HTML, ``/web/<file>`` its scripts and styles.
+
+Everything the page needs is served from here, so it runs with no CDN and no network beyond this
+service; the Content-Security-Policy says so to the browser. Files are looked up by flat name in
+a fixed folder (no sub-paths, a short list of suffixes), so a request can never reach outside it.
+The folder sits beside the ``api`` package, which is where a checkout or an editable install
+(``pip install -e``) has it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\.(html|js|css|svg)$")
+
+# Scripts, styles and connections only from this origin; camera frames are drawn from a
+# MediaStream into a canvas and sent as data URLs, so media and images also allow those schemes.
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' data: blob:; media-src 'self' blob: mediastream:; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # The page changes with the service; let the browser revalidate rather than run stale code.
+    "Cache-Control": "no-cache",
+}
+
+router = APIRouter(tags=["wallet page"], include_in_schema=False)
+
+
+def _file(name: str) -> FileResponse:
+    path = WEB_DIR / name
+    if not _NAME.fullmatch(name) or not path.is_file():
+        raise HTTPException(404, {"code": "not_found", "message": f"no such page file: {name[:80]}"})
+    return FileResponse(path, media_type=_CONTENT_TYPES[path.suffix], headers=_HEADERS)
+
+
+@router.get("/")
+async def wallet_page() -> FileResponse:
+    """The demo wallet: log in with a did:key, pass the liveness session, receive the credential."""
+    return _file("index.html")
+
+
+@router.get("/web/{name}")
+async def wallet_asset(name: str) -> FileResponse:
+    return _file(name)
