@@ -20,7 +20,7 @@ error names the frame (``frames[3]``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -330,12 +330,15 @@ class LivenessEngine:
         *,
         min_face_match_confidence: float | None = None,
         antispoof_threshold: float | None = None,
+        on_face_match: Callable[[MatchResult], None] | None = None,
     ) -> SessionVerdict:
         """Judge a liveness session's frames at once (see ``liveness.session``).
 
         ``baseline`` is a burst of the neutral face; ``bursts`` pairs each challenge, in the
         session's order, with its frames. Frames are named ``baseline[i]``, ``challenges[k][i]``
         and ``idImage`` in errors (a frame without a face raises :class:`FaceNotFound`).
+        ``on_face_match`` is called with the ID match as soon as it is known, before the
+        challenge bursts are judged.
         """
         if not baseline:
             raise TooFewFrames("'baseline' needs at least one frame", field="baseline")
@@ -361,6 +364,14 @@ class LivenessEngine:
             return FrameVerdict(name, spoof, spoof >= threshold, confidence)
 
         frames += [verdict(f"baseline[{i}]", s, e) for i, (_, s, e, _) in enumerate(base)]
+        face_match = None
+        if id_image is not None:
+            id_face = self.subject(id_image, field="idImage").face
+            similarity = cosine_similarity(self.embedder.embed(id_image, id_face), base_embedding)
+            confidence = similarity_to_confidence(similarity, self.config.match_mapping)
+            face_match = MatchResult(similarity, confidence, confidence >= min_match, min_match, id_face, base_face)
+            if on_face_match is not None:
+                on_face_match(face_match)  # e.g. start proving while the challenges are judged
         challenges: list[ChallengeVerdict] = []
         for k, (kind, burst) in enumerate(bursts):
             if not burst:
@@ -373,12 +384,6 @@ class LivenessEngine:
                 measured.append(measure_challenge(kind, base_measures, measures, self.config.challenges, self.smile))
             best = best_of_burst(measured)
             challenges.append(ChallengeVerdict(kind, measured[best].passed, best, measured[best]))
-        face_match = None
-        if id_image is not None:
-            id_face = self.subject(id_image, field="idImage").face
-            similarity = cosine_similarity(self.embedder.embed(id_image, id_face), base_embedding)
-            confidence = similarity_to_confidence(similarity, self.config.match_mapping)
-            face_match = MatchResult(similarity, confidence, confidence >= min_match, min_match, id_face, base_face)
         return judge_session(
             frames=frames,
             baseline_frame=chosen,

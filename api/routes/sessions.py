@@ -14,9 +14,12 @@ each failure counts towards the holder's and the device's lockout.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -28,10 +31,10 @@ from api.deps import get_engine, get_frame_limits, get_limits, run_blocking
 from api.zk_state import ZKState, get_zk
 from issuer import PROOF_JWT_TYPE, Session, WalletIssuer
 from issuer.credential import xsd_datetime
-from liveness import FrameLimits, ImageLimits, LivenessEngine, decode_base64_image
+from liveness import FrameLimits, ImageLimits, LivenessEngine, MatchResult, decode_base64_image
 from liveness.challenges import ChallengeType
 from liveness.session import SessionVerdict
-from zk import ProofMismatch, nonce_to_field, scale_score, scale_threshold
+from zk import FaceMatchProof, FaceMatchProver, ProofMismatch, nonce_to_field, scale_score, scale_threshold
 
 router = APIRouter(tags=["sessions"])
 
@@ -135,6 +138,27 @@ class HolderProofRequest(BaseModel):
         description="Key-proof JWT (typ openid4vci-proof+jwt, alg EdDSA, kid = a DID URL of the holder DID) "
         "with claims aud, iat and nonce = the session nonce.",
     )
+
+
+def prove_in_background(prover: FaceMatchProver, score: int, threshold: int, nonce: int) -> Future[FaceMatchProof]:
+    """Prove "score >= threshold" bound to ``nonce`` on a thread of its own, and check the proof
+    against the published key (which catches a remote prover holding another key)."""
+    future: Future[FaceMatchProof] = Future()
+
+    def run() -> None:
+        try:
+            proof = prover.prove(score=score, threshold=threshold, nonce=nonce).proof
+            check = prover.verify(
+                proof, expected_threshold=threshold, expected_nonce=nonce, expected_commitment=proof.commitment
+            )
+            if not check.verified:
+                raise ProofMismatch("the prover's proof does not verify against the published key")
+            future.set_result(proof)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="livecred-session-proof", daemon=True).start()
+    return future
 
 
 def _public_state(session: Session) -> str:
@@ -300,6 +324,17 @@ async def session_frames(
     session = await in_thread(lambda: wallet.begin_attempt(session_id, device))
     min_match = request.app.state.settings.credential_min_face_match_confidence
 
+    threshold = scale_threshold(min_match)
+    nonce = nonce_to_field(session.nonce)
+    proving: list[Future[FaceMatchProof]] = []
+
+    def start_proof(match: MatchResult) -> None:
+        # Proving (a Node process, the other core) overlaps with judging the challenge frames;
+        # a proof of a session that then fails is dropped.
+        score = scale_score(match.confidence)
+        if prover is not None and match.matched and score >= threshold:
+            proving.append(prove_in_background(prover, score, threshold, nonce))
+
     def evaluate() -> SessionVerdict:
         image = frame_limits.image
         baseline = [decode_base64_image(f, image, field=f"baseline[{i}]") for i, f in enumerate(groups[0])]
@@ -308,27 +343,14 @@ async def session_frames(
             frames = [decode_base64_image(f, image, field=f"challenges[{k}][{i}]") for i, f in enumerate(burst)]
             bursts.append((kind, frames))  # type: ignore[arg-type]
         id_image = decode_base64_image(body.idImage, limits, field="idImage") if body.idImage else None
-        return engine.check_session(baseline, bursts, id_image, min_face_match_confidence=min_match)
+        return engine.check_session(
+            baseline, bursts, id_image, min_face_match_confidence=min_match, on_face_match=start_proof
+        )
 
     verdict = await run_blocking(request, evaluate)
     proof_json: dict[str, Any] | None = None
-    if verdict.passed and prover is not None and verdict.face_match is not None:
-        threshold = scale_threshold(min_match)
-        nonce = nonce_to_field(session.nonce)
-        score = scale_score(verdict.face_match.confidence)
-        if score >= threshold:
-            proved = await anyio.to_thread.run_sync(lambda: prover.prove(score=score, threshold=threshold, nonce=nonce))
-            check = await anyio.to_thread.run_sync(
-                lambda: prover.verify(
-                    proved.proof,
-                    expected_threshold=threshold,
-                    expected_nonce=nonce,
-                    expected_commitment=proved.proof.commitment,
-                )
-            )
-            if not check.verified:
-                raise ProofMismatch("the prover's proof does not verify against the published key")
-            proof_json = proved.proof.to_json()
+    if verdict.passed and proving:
+        proof_json = (await asyncio.wrap_future(proving[0])).to_json()
     passed = verdict.passed and (proof_json is not None or not session.face_match)
     done, offer = await in_thread(
         lambda: wallet.finish_attempt(
