@@ -19,10 +19,12 @@ import anyio
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.issuer_setup import build_issuer
+from api.issuer_setup import build_issuer, build_wallet
 from api.middleware import BodyLimitMiddleware
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
+from api.routes import oid4vci as oid4vci_routes
+from api.routes import sessions as sessions_routes
 from api.routes import web as web_page
 from api.routes import zk as zk_routes
 from api.settings import Settings, get_settings
@@ -67,6 +69,11 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
     state.issuer = build_issuer(settings)
     logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
+    state.wallet = build_wallet(
+        settings,
+        state.issuer,
+        engine_name=f"livecred {_version()} (YuNet, MiniFASNet V2+V1SE, MobileFaceNet, FaceMesh)",
+    )
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
     state.frame_limits = FrameLimits(
         max_frames=settings.max_frames,
@@ -81,6 +88,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.fhe_limits = FHELimits(settings.fhe_max_context_bytes, settings.fhe_max_ciphertext_bytes)
     # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
     state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
+    state.body_limits["/sessions/"] = settings.session_frames_request_bytes
     state.zk = start_zk(settings)  # the prover worker process; closed in the lifespan's exit
     if state.zk.verification_key is not None:
         # Credentials carrying a Groth16 face-match proof are checked against our key, by the
@@ -154,4 +162,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(publish.router)
     app.include_router(fhe_routes.router)
     app.include_router(zk_routes.router)
+    app.include_router(sessions_routes.router)
+    app.include_router(oid4vci_routes.router)
     return app

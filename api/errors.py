@@ -38,10 +38,20 @@ from fhe import (
 )
 from fhe import InvalidKey as FHEInvalidKey
 from issuer import (
+    AttemptsExhausted,
+    CredentialAlreadyIssued,
     CredentialNotFound,
+    HolderProofInvalid,
     InvalidCredential,
+    InvalidHolderDID,
     IssuerError,
     IssuerKeyError,
+    LockedOut,
+    OID4VCIError,
+    SessionCompleted,
+    SessionExpired,
+    SessionNotFound,
+    SessionNotPassed,
     StatusChangeRefused,
     StatusListNotFound,
     StoreUnavailable,
@@ -89,6 +99,15 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (StatusChangeRefused, 409),
     (IssuerKeyError, 503),
     (StoreUnavailable, 503),
+    (InvalidHolderDID, 422),
+    (SessionNotFound, 404),
+    (SessionExpired, 410),
+    (SessionCompleted, 409),
+    (AttemptsExhausted, 409),
+    (SessionNotPassed, 409),
+    (CredentialAlreadyIssued, 409),
+    (HolderProofInvalid, 401),
+    (LockedOut, 429),
     (IssuerError, 400),
     (InvalidDID, 400),
     (InvalidKey, 400),
@@ -154,7 +173,21 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
             extra[name] = getattr(exc, name)
     code = getattr(exc, "code", "error")
     message = getattr(exc, "message", code.replace("_", " "))
-    return JSONResponse(status_code=status_for(exc), content=error_body(code, message, **extra))
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LockedOut) else None
+    return JSONResponse(status_code=status_for(exc), content=error_body(code, message, **extra), headers=headers)
+
+
+async def _oauth_error(request: Request, exc: Exception) -> JSONResponse:
+    """OpenID4VCI and OAuth 2.0 errors in the shape those specs define."""
+    assert isinstance(exc, OID4VCIError)
+    headers = {"Cache-Control": "no-store"}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    return JSONResponse(
+        status_code=exc.status,
+        content={"error": exc.error, "error_description": exc.message},
+        headers=headers,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -197,6 +230,7 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     for base in DOMAIN_ERRORS:
         app.add_exception_handler(base, _domain_error)
+    app.add_exception_handler(OID4VCIError, _oauth_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)

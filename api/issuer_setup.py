@@ -8,6 +8,7 @@ for that domain, otherwise the ``did:key`` of the key.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -15,7 +16,17 @@ import httpx
 
 from api.settings import Settings
 from did import DIDError, Ed25519KeyPair, did_web_from_domain, load_or_create_key_file, read_key_file
-from issuer import Issuer, IssuerConfig, IssuerKeyError, IssuerStore
+from issuer import (
+    Issuer,
+    IssuerConfig,
+    IssuerKeyError,
+    IssuerStore,
+    LockoutPolicy,
+    SessionPolicy,
+    SessionStore,
+    WalletConfig,
+    WalletIssuer,
+)
 
 logger = logging.getLogger("livecred.issuer")
 
@@ -70,3 +81,27 @@ def build_issuer(settings: Settings) -> Issuer:
     )
     issuer.start()
     return issuer
+
+
+def build_wallet(settings: Settings, issuer: Issuer, engine_name: str | None = None) -> WalletIssuer:
+    """Sessions, lockout and OpenID4VCI on top of ``issuer`` (same database)."""
+    counts = settings.session_challenge_count
+    sessions = SessionStore(
+        issuer.store.engine,
+        policy=SessionPolicy(
+            ttl=timedelta(seconds=settings.session_ttl_seconds),
+            max_attempts=settings.session_max_attempts,
+            challenge_types=tuple(settings.session_challenges.split(",")),
+            min_challenges=min(2, counts),
+            max_challenges=counts,
+        ),
+        lockout=LockoutPolicy(
+            failures=settings.lockout_failures,
+            window=timedelta(seconds=settings.lockout_window_seconds),
+            duration=timedelta(seconds=settings.lockout_seconds),
+        ),
+    )
+    # Lockout subjects are stored as HMACs under a secret only the issuer key can produce (an
+    # Ed25519 signature is deterministic, so every replica sharing the key derives the same one).
+    secret = hashlib.sha256(issuer.key.sign(b"livecred/lockout-subjects/v1")).digest()
+    return WalletIssuer(issuer, sessions, subject_secret=secret, config=WalletConfig(engine=engine_name))

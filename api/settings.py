@@ -16,6 +16,8 @@ from platformdirs import user_cache_path, user_data_path
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from liveness.challenges import CHALLENGE_TYPES
+
 
 def _default_models_dir() -> Path:
     return user_cache_path("livecred") / "models"
@@ -101,6 +103,31 @@ class Settings(BaseSettings):
     )
     did_web_timeout: float = Field(5.0, gt=0, le=60, description="Seconds for did:web / status list fetches.")
 
+    # Liveness sessions (the wallet path, /sessions and OpenID4VCI) and the lockout guarding them.
+    session_ttl_seconds: int = Field(600, ge=30, le=86_400, description="A session expires this long after creation.")
+    session_max_attempts: int = Field(3, ge=1, le=20, description="Frame submissions a session allows.")
+    session_challenges: str = Field(
+        "smile,blink,turn_left,turn_right",
+        description="Challenge types sessions draw from (comma-separated: " + ", ".join(CHALLENGE_TYPES) + ").",
+    )
+    session_challenge_count: int = Field(
+        3, ge=1, le=6, description="Most challenges per session; each draws 2..this (capped at the set size)."
+    )
+    session_baseline_frames: int = Field(5, ge=1, le=20, description="Most frames in the baseline burst.")
+    session_burst_frames: int = Field(8, ge=1, le=30, description="Most frames per challenge burst.")
+    lockout_failures: int = Field(5, ge=1, le=1000, description="Failures within the window that lock out.")
+    lockout_window_seconds: int = Field(180, ge=1, description="Window in which failures are counted.")
+    lockout_seconds: int = Field(1800, ge=1, description="How long a holder DID / device stays locked out.")
+
+    @field_validator("session_challenges")
+    @classmethod
+    def _known_challenges(cls, value: str) -> str:
+        types = [t.strip() for t in value.split(",") if t.strip()]
+        unknown = [t for t in types if t not in CHALLENGE_TYPES]
+        if unknown or not types:
+            raise ValueError(f"session challenges must be among {', '.join(CHALLENGE_TYPES)} (got {value!r})")
+        return ",".join(dict.fromkeys(types))
+
     @field_validator("admin_token")
     @classmethod
     def _strong_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
@@ -126,6 +153,13 @@ class Settings(BaseSettings):
             # Two base64 images (4/3 of the bytes each) plus room for the JSON around them.
             self.max_request_bytes = 2 * ((self.max_image_bytes + 2) // 3 * 4) + 64 * 1024
         return self
+
+    @property
+    def session_frames_request_bytes(self) -> int:
+        """Body limit of POST /sessions/{id}/frames: every frame and the ID image at their limits."""
+        per_frame = (min(self.max_frame_bytes, self.max_image_bytes) + 2) // 3 * 4 + 1024
+        frames = self.session_baseline_frames + self.session_challenge_count * self.session_burst_frames
+        return frames * per_frame + (self.max_image_bytes + 2) // 3 * 4 + 64 * 1024
 
     @property
     def max_frames_request_bytes(self) -> int:

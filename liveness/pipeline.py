@@ -20,7 +20,7 @@ error names the frame (``frames[3]``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -45,11 +45,19 @@ from liveness.detect import FaceDetector, YuNet, YuNetConfig
 from liveness.embed import ConfidenceMapping, FaceEmbedder, MobileFaceNet, cosine_similarity, similarity_to_confidence
 from liveness.facemesh import FaceMeshModel, Landmarker
 from liveness.images import MIN_FRAMES
-from liveness.mesh import FaceLandmarks, measure_face
+from liveness.mesh import FaceLandmarks, FaceMeasures, measure_face
 from liveness.models.registry import DEFAULT_ENGINE_MODELS
 from liveness.models.runtime import RuntimeOptions
 from liveness.models.store import FETCH_HINT, ModelStore
 from liveness.passive import PassiveConfig, PassiveResult, judge_passive, micro_motion
+from liveness.session import (
+    ChallengeVerdict,
+    FrameVerdict,
+    SessionVerdict,
+    best_of_burst,
+    judge_session,
+    pick_baseline,
+)
 from liveness.types import DetectionResult, Face, MatchResult, SpoofResult, VerifyResult
 
 __all__ = ["EngineConfig", "LivenessEngine", "Subject", "load_default_engine"]
@@ -312,6 +320,77 @@ class LivenessEngine:
             open_eye_level=open_level,
             blinks=blinks,
             require_blink=require_blink,
+        )
+
+    def check_session(
+        self,
+        baseline: Sequence[np.ndarray],
+        bursts: Sequence[tuple[ChallengeType, Sequence[np.ndarray]]],
+        id_image: np.ndarray | None = None,
+        *,
+        min_face_match_confidence: float | None = None,
+        antispoof_threshold: float | None = None,
+        on_face_match: Callable[[MatchResult], None] | None = None,
+    ) -> SessionVerdict:
+        """Judge a liveness session's frames at once (see ``liveness.session``).
+
+        ``baseline`` is a burst of the neutral face; ``bursts`` pairs each challenge, in the
+        session's order, with its frames. Frames are named ``baseline[i]``, ``challenges[k][i]``
+        and ``idImage`` in errors (a frame without a face raises :class:`FaceNotFound`).
+        ``on_face_match`` is called with the ID match as soon as it is known, before the
+        challenge bursts are judged.
+        """
+        if not baseline:
+            raise TooFewFrames("'baseline' needs at least one frame", field="baseline")
+        threshold = self.config.antispoof_threshold if antispoof_threshold is None else antispoof_threshold
+        min_match = self.config.min_match_confidence if min_face_match_confidence is None else min_face_match_confidence
+        refine = any(kind == "blink" for kind, _ in bursts)
+
+        def measure(image: np.ndarray, name: str) -> tuple[Face, float, np.ndarray, FaceMeasures]:
+            face = self.subject(image, field=name).face
+            spoof = self.antispoof.score(image, face).real
+            embedding = self.embedder.embed(image, face)
+            measures = measure_face(self.landmarks(image, face, field=name, refine_eyes=refine))
+            return face, spoof, embedding, measures
+
+        base = [measure(image, f"baseline[{i}]") for i, image in enumerate(baseline)]
+        chosen = pick_baseline([m for *_, m in base], [self.smile.score(m) for *_, m in base], self.config.challenges)
+        base_face, _, base_embedding, base_measures = base[chosen]
+        frames: list[FrameVerdict] = []
+
+        def verdict(name: str, spoof: float, embedding: np.ndarray) -> FrameVerdict:
+            similarity = cosine_similarity(base_embedding, embedding)
+            confidence = similarity_to_confidence(similarity, self.config.match_mapping)
+            return FrameVerdict(name, spoof, spoof >= threshold, confidence)
+
+        frames += [verdict(f"baseline[{i}]", s, e) for i, (_, s, e, _) in enumerate(base)]
+        face_match = None
+        if id_image is not None:
+            id_face = self.subject(id_image, field="idImage").face
+            similarity = cosine_similarity(self.embedder.embed(id_image, id_face), base_embedding)
+            confidence = similarity_to_confidence(similarity, self.config.match_mapping)
+            face_match = MatchResult(similarity, confidence, confidence >= min_match, min_match, id_face, base_face)
+            if on_face_match is not None:
+                on_face_match(face_match)  # e.g. start proving while the challenges are judged
+        challenges: list[ChallengeVerdict] = []
+        for k, (kind, burst) in enumerate(bursts):
+            if not burst:
+                raise TooFewFrames(f"'challenges[{k}]' needs at least one frame", field=f"challenges[{k}]")
+            measured = []
+            for i, image in enumerate(burst):
+                name = f"challenges[{k}][{i}]"
+                _, spoof, embedding, measures = measure(image, name)
+                frames.append(verdict(name, spoof, embedding))
+                measured.append(measure_challenge(kind, base_measures, measures, self.config.challenges, self.smile))
+            best = best_of_burst(measured)
+            challenges.append(ChallengeVerdict(kind, measured[best].passed, best, measured[best]))
+        return judge_session(
+            frames=frames,
+            baseline_frame=chosen,
+            challenges=challenges,
+            antispoof_threshold=threshold,
+            min_same_person_confidence=self.config.min_same_person_confidence,
+            face_match=face_match,
         )
 
 
