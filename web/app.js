@@ -214,7 +214,7 @@ function renderVerdict(passed, body) {
     children.push(element("p", { text: `Reasons: ${body.reasons.join(", ")}` }));
   }
   children.push(renderChecks(body.checks));
-  if (typeof body.attemptsLeft === "number") {
+  if (!passed && typeof body.attemptsLeft === "number") {
     children.push(element("p", { className: "muted", text: `Attempts left in this session: ${body.attemptsLeft}` }));
   }
   result.replaceChildren(...children);
@@ -261,6 +261,7 @@ async function attempt() {
   renderVerdict(true, verdict);
   show("camera-panel", false);
   await issue(verdict.credentialOffer);
+  show("restart");
 }
 
 async function start(event) {
