@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -61,3 +62,21 @@ def didkit(command: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = json.loads(done.stdout)
     assert "exception" not in answer, answer["exception"]
     return answer
+
+
+PG_URL = os.environ.get("LIVECRED_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'issuer.db'}"
+    if not PG_URL:
+        pytest.skip("LIVECRED_TEST_POSTGRES_URL not set (.ci/run starts a PostgreSQL and sets it)")
+    # A fresh schema per test: drop what an earlier test left.
+    from issuer.store import database_engine, metadata
+
+    engine = database_engine(PG_URL)
+    metadata.drop_all(engine)
+    engine.dispose()
+    return PG_URL

@@ -135,21 +135,6 @@ def _db_urls(tmp_path: Path) -> list[str]:
     return urls
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'issuer.db'}"
-    if not PG_URL:
-        pytest.skip("LIVECRED_TEST_POSTGRES_URL not set (.ci/run starts a PostgreSQL and sets it)")
-    # A fresh schema per test: drop what an earlier test left.
-    from issuer.store import database_engine, metadata
-
-    engine = database_engine(PG_URL)
-    metadata.drop_all(engine)
-    engine.dispose()
-    return PG_URL
-
-
 def test_revocation_round_trip(db_url: str, clock: Clock) -> None:
     issuer = make_issuer(db_url, clock)
     try:

@@ -1,0 +1,219 @@
+"""Liveness sessions in the issuer database (SQLite and PostgreSQL): single use, expiry, bounded
+attempts, lockout, and the wallet issuer's holder binding and OpenID4VCI exchanges."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import timedelta
+
+import pytest
+
+from did import Ed25519KeyPair, did_key_from_public_key
+from did.jws import sign_jws
+from issuer import (
+    PRE_AUTHORIZED_GRANT,
+    PROOF_JWT_TYPE,
+    AttemptsExhausted,
+    CredentialAlreadyIssued,
+    HolderProofInvalid,
+    InvalidHolderDID,
+    LockedOut,
+    LockoutPolicy,
+    OID4VCIError,
+    SessionCompleted,
+    SessionExpired,
+    SessionNotFound,
+    SessionNotPassed,
+    SessionPolicy,
+    SessionStore,
+    WalletIssuer,
+)
+from issuer.sessions import draw_challenges, subject_key
+from tests.issuer.conftest import PUBLIC_URL, Clock, make_issuer
+
+HOLDER_KEY = Ed25519KeyPair(bytes(range(2, 34)))
+HOLDER = did_key_from_public_key(HOLDER_KEY.public_key)
+KID = f"{HOLDER}#{HOLDER_KEY.public_key.multibase}"
+
+
+def wallet_for(db_url: str, clock: Clock, **lockout: object) -> WalletIssuer:
+    issuer = make_issuer(db_url, clock)
+    store = SessionStore(
+        issuer.store.engine,
+        policy=SessionPolicy(max_attempts=2),
+        lockout=LockoutPolicy(**lockout),  # type: ignore[arg-type]
+        clock=clock,
+    )
+    return WalletIssuer(issuer, store, subject_secret=b"s" * 32, clock=clock)
+
+
+@pytest.fixture
+def wallet(db_url: str, clock: Clock) -> WalletIssuer:
+    w = wallet_for(db_url, clock)
+    yield w  # type: ignore[misc]
+    w.issuer.close()
+
+
+def proof(nonce: str, clock: Clock, key: Ed25519KeyPair = HOLDER_KEY) -> str:
+    claims = {"aud": PUBLIC_URL, "iat": int(clock().timestamp()), "nonce": nonce}
+    return sign_jws(claims, key, kid=KID, typ=PROOF_JWT_TYPE)
+
+
+def test_challenges_are_distinct_and_every_order_occurs() -> None:
+    policy = SessionPolicy(challenge_types=("smile", "blink", "turn_left"), min_challenges=2, max_challenges=3)
+    seen = {draw_challenges(policy) for _ in range(400)}
+    assert all(len(set(order)) == len(order) and 2 <= len(order) <= 3 for order in seen)
+    assert seen == set(itertools.permutations(policy.challenge_types, 2)) | set(
+        itertools.permutations(policy.challenge_types, 3)
+    )
+
+
+def test_subjects_are_keyed_hashes() -> None:
+    key = subject_key(b"k" * 32, "device", "203.0.113.7")
+    assert len(key) == 64 and "203.0.113.7" not in key
+    assert key != subject_key(b"j" * 32, "device", "203.0.113.7")
+
+
+def test_a_passed_session_issues_once(wallet: WalletIssuer, clock: Clock) -> None:
+    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device="d1")
+    with pytest.raises(SessionNotPassed):
+        wallet.issue_direct(session.id, proof(session.nonce, clock), "d1")
+    taken = wallet.begin_attempt(session.id, "d1")
+    assert taken.attempts == 1
+    done, offer = wallet.finish_attempt(
+        taken, passed=True, checks=["antispoof", "smile"], face_match_proof=None, device="d1"
+    )
+    assert done.state == "passed" and offer is not None
+    with pytest.raises(SessionCompleted):
+        wallet.begin_attempt(session.id, "d1")
+    with pytest.raises(HolderProofInvalid):
+        wallet.issue_direct(session.id, proof("another-nonce", clock), "d1")
+    vc = wallet.issue_direct(session.id, proof(session.nonce, clock), "d1")
+    assert vc["credentialSubject"]["id"] == HOLDER and vc["evidence"][0]["checks"] == ["antispoof", "smile"]
+    assert wallet.issuer.verify(vc).verified
+    with pytest.raises(CredentialAlreadyIssued):
+        wallet.issue_direct(session.id, proof(session.nonce, clock), "d1")
+    with pytest.raises(SessionCompleted):
+        wallet.begin_attempt(session.id, "d1")
+    code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    with pytest.raises(OID4VCIError, match="unknown, used or expired"):
+        wallet.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})
+
+
+def test_a_failed_signing_releases_the_claim(
+    wallet: WalletIssuer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+    wallet.finish_attempt(
+        wallet.begin_attempt(session.id, None), passed=True, checks=[], face_match_proof=None, device=None
+    )
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(wallet.issuer, "issue", broken)
+    with pytest.raises(RuntimeError):
+        wallet.issue_direct(session.id, proof(session.nonce, clock), None)
+    monkeypatch.undo()
+    assert wallet.sessions.get(session.id).state == "passed"
+    assert wallet.issue_direct(session.id, proof(session.nonce, clock), None)["credentialSubject"]["id"] == HOLDER
+
+
+def test_attempts_are_bounded_and_taken_before_judging(wallet: WalletIssuer) -> None:
+    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+    first = wallet.begin_attempt(session.id, None)
+    second = wallet.begin_attempt(session.id, None)  # a racing request takes the other attempt
+    assert (first.attempts, second.attempts) == (1, 2)
+    with pytest.raises(AttemptsExhausted):
+        wallet.begin_attempt(session.id, None)
+    wallet.finish_attempt(first, passed=False, checks=[], face_match_proof=None, device=None)
+    assert wallet.sessions.get(session.id).state == "failed"
+    with pytest.raises(AttemptsExhausted):
+        wallet.begin_attempt(session.id, None)
+
+
+def test_sessions_expire(wallet: WalletIssuer, clock: Clock) -> None:
+    waiting = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+    passed = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+    _, offer = wallet.finish_attempt(
+        wallet.begin_attempt(passed.id, None), passed=True, checks=[], face_match_proof=None, device=None
+    )
+    assert offer is not None
+    clock.advance(timedelta(minutes=10, seconds=1))
+    with pytest.raises(SessionExpired):
+        wallet.begin_attempt(waiting.id, None)
+    with pytest.raises(SessionExpired):
+        wallet.issue_direct(passed.id, proof(passed.nonce, clock), None)
+    code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    with pytest.raises(OID4VCIError):
+        wallet.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})
+    with pytest.raises(SessionNotFound):
+        wallet.sessions.get("lcs_unknown")
+
+
+def test_unresolvable_holder_dids_are_refused(wallet: WalletIssuer) -> None:
+    for bad in ("did:key:zBad", "did:example:123", "not-a-did"):
+        with pytest.raises(InvalidHolderDID):
+            wallet.create_session(holder_did=bad, device_type="mobile", face_match=False, device=None)
+
+
+def test_failures_lock_out_holder_and_device_for_a_while(db_url: str, clock: Clock) -> None:
+    wallet = wallet_for(db_url, clock, failures=3, window=timedelta(minutes=3), duration=timedelta(minutes=30))
+    try:
+        other = did_key_from_public_key(Ed25519KeyPair.generate().public_key)
+        wallet.sessions.record_failure(wallet.subjects(HOLDER, "d1"))
+        clock.advance(timedelta(minutes=4))  # outside the window: forgotten
+        for _ in range(2):
+            wallet.sessions.record_failure(wallet.subjects(HOLDER, "d1"))
+        wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device="d1")
+        wallet.sessions.record_failure(wallet.subjects(HOLDER, "d1"))
+        with pytest.raises(LockedOut) as locked:
+            wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device="d2")
+        assert locked.value.retry_after == 1800
+        with pytest.raises(LockedOut):  # the device too, whatever DID it brings
+            wallet.create_session(holder_did=other, device_type="mobile", face_match=False, device="d1")
+        wallet.create_session(holder_did=other, device_type="mobile", face_match=False, device="d2")
+        clock.advance(timedelta(minutes=30, seconds=1))
+        wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device="d1")
+    finally:
+        wallet.issuer.close()
+
+
+def test_openid4vci_token_nonce_and_credential(wallet: WalletIssuer, clock: Clock) -> None:
+    session = wallet.create_session(holder_did=HOLDER, device_type="desktop", face_match=False, device=None)
+    _, offer = wallet.finish_attempt(
+        wallet.begin_attempt(session.id, None), passed=True, checks=["antispoof"], face_match_proof=None, device=None
+    )
+    assert offer is not None and offer["credential_issuer"] == PUBLIC_URL
+    assert wallet.offer_uri(offer).startswith("openid-credential-offer://?credential_offer=%7B")
+    code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    token = wallet.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})["access_token"]
+    c_nonce = wallet.new_c_nonce()
+    request = {"credential_configuration_id": "LivenessCredential_ldp_vc", "proofs": {"jwt": [proof(c_nonce, clock)]}}
+    with pytest.raises(OID4VCIError) as bad_token:
+        wallet.credential("wrong-token", request, None)
+    assert bad_token.value.status == 401 and bad_token.value.error == "invalid_token"
+    for body, error in [
+        ({**request, "credential_configuration_id": "Other"}, "unknown_credential_configuration"),
+        ({**request, "proofs": {"jwt": []}}, "invalid_credential_request"),
+        ({**request, "proofs": {"ldp_vp": ["x"]}}, "invalid_credential_request"),
+        ("not an object", "invalid_credential_request"),
+    ]:
+        with pytest.raises(OID4VCIError) as refused:
+            wallet.credential(token, body, None)
+        assert refused.value.error == error
+    answer = wallet.credential(token, request, None)
+    assert answer["credentials"][0]["credential"]["credentialSubject"]["id"] == HOLDER
+    with pytest.raises(OID4VCIError) as replay:
+        wallet.credential(token, {**request, "proofs": {"jwt": [proof(wallet.new_c_nonce(), clock)]}}, None)
+    assert replay.value.error == "invalid_token"
+
+
+def test_c_nonces_are_single_use_and_expire(wallet: WalletIssuer, clock: Clock) -> None:
+    first, second = wallet.new_c_nonce(), wallet.new_c_nonce()
+    assert first != second
+    assert wallet._consume_c_nonce(first) and not wallet._consume_c_nonce(first)
+    clock.advance(timedelta(minutes=6))
+    assert not wallet._consume_c_nonce(second)
+    assert time.time() > 0
