@@ -17,9 +17,12 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, ConsoleMessage, expect
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, TESTDATA
 from tests.web.conftest import LiveServer
 from tests.web.fake_camera import ID_PHOTO
+
+# Someone else's ID photo: match confidence 0.05 against the fake camera's face.
+OTHER_PERSONS_ID = TESTDATA / "lfw_pairs" / "images" / "Adrien_Brody" / "Adrien_Brody_0002.jpg"
 
 # Generous for a shared machine: the bursts take ~13 s, the checks and the proof a few seconds.
 FLOW_TIMEOUT_MS = 60_000
@@ -102,3 +105,35 @@ def test_the_wallet_page_gets_a_credential_that_verifies(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "NOT VERIFIED" not in result.stdout
     assert "VERIFIED" in result.stdout
+
+
+def test_a_failed_check_is_shown_with_its_reasons_and_a_retry(
+    browser: Browser, live_server: LiveServer, artifacts_dir: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 420, "height": 900})  # a phone-sized page
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    try:
+        page.goto(live_server.url + "/")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        page.click("#generate")
+        expect(page.locator("#did")).to_contain_text("did:key:z6Mk")
+        page.check("#face-match")
+        page.set_input_files("#id-image", str(OTHER_PERSONS_ID))
+        expect(page.locator("#id-preview")).to_be_visible()
+        page.click("#start")
+        page.wait_for_selector("#result[data-status], #error:not([hidden])", timeout=FLOW_TIMEOUT_MS)
+        expect(page.locator("#result")).to_have_attribute("data-status", "failed")
+        expect(page.locator("#result")).to_contain_text("id_mismatch")
+        expect(page.locator("#result li[data-check='matches the ID photo']")).to_have_attribute("data-passed", "false")
+        expect(page.locator("#result li[data-check='live person (anti-spoofing)']")).to_have_attribute(
+            "data-passed", "true"
+        )
+        expect(page.locator("#result")).to_contain_text("Attempts left in this session: 2")
+        expect(page.locator("#retry")).to_be_visible()
+        expect(page.locator("#credential-panel")).to_be_hidden()
+    finally:
+        page.screenshot(path=str(artifacts_dir / "wallet-failed-check.png"), full_page=True)
+        context.close()
+    assert not errors, errors
