@@ -50,6 +50,7 @@ from liveness.models.registry import DEFAULT_ENGINE_MODELS
 from liveness.models.runtime import RuntimeOptions
 from liveness.models.store import FETCH_HINT, ModelStore
 from liveness.passive import PassiveConfig, PassiveResult, judge_passive, micro_motion
+from liveness.quality import QualityConfig, QualityResult, assess_face_quality
 from liveness.types import DetectionResult, Face, MatchResult, SpoofResult, VerifyResult
 
 __all__ = ["EngineConfig", "LivenessEngine", "Subject", "load_default_engine"]
@@ -69,6 +70,7 @@ class EngineConfig:
     challenges: ChallengeThresholds = field(default_factory=ChallengeThresholds)
     blink: BlinkConfig = field(default_factory=BlinkConfig)
     passive: PassiveConfig = field(default_factory=PassiveConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,10 @@ class LivenessEngine:
         if detection.largest is None:
             raise FaceNotFound(f"no face found in '{field}'", field=field)
         return Subject(detection, detection.largest)
+
+    def assess_quality(self, image: np.ndarray, face: Face) -> QualityResult:
+        """Is ``face`` usable for matching (size, sharpness, pose, eyes)? A verdict, never raises."""
+        return assess_face_quality(image, face, self.config.quality)
 
     def check_spoof(
         self, image: np.ndarray, threshold: float | None = None, *, face: Face | None = None, field: str = "image"
