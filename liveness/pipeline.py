@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liveness._exceptions import FaceNotFound, ModelUnavailable, TooFewFrames
+from liveness._exceptions import FaceNotFound, FaceQualityTooLow, ModelUnavailable, TooFewFrames
 from liveness.antispoof import AntiSpoof, MiniFASNetEnsemble
 from liveness.challenges import (
     BlinkConfig,
@@ -60,7 +60,7 @@ __all__ = ["EngineConfig", "LivenessEngine", "Subject", "load_default_engine"]
 class EngineConfig:
     """Decision thresholds. The defaults are the shipped, calibrated values (see the README)."""
 
-    antispoof_threshold: float = 0.3
+    antispoof_threshold: float = 0.6
     min_match_confidence: float = 0.6
     match_mapping: ConfidenceMapping = field(default_factory=ConfidenceMapping)
     # Two frames of one session must show the same person: the /verify operating point (cosine
@@ -71,6 +71,8 @@ class EngineConfig:
     blink: BlinkConfig = field(default_factory=BlinkConfig)
     passive: PassiveConfig = field(default_factory=PassiveConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    # Refuse (FaceQualityTooLow) instead of matching a face that fails the gate, in match/verify.
+    quality_gate: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,17 @@ class LivenessEngine:
         """Is ``face`` usable for matching (size, sharpness, pose, eyes)? A verdict, never raises."""
         return assess_face_quality(image, face, self.config.quality)
 
+    def require_quality(self, image: np.ndarray, face: Face, *, field: str = "image") -> QualityResult:
+        """:meth:`assess_quality`, raising :class:`FaceQualityTooLow` (naming ``field``) on a failure."""
+        quality = self.assess_quality(image, face)
+        if not quality.passed:
+            raise FaceQualityTooLow(
+                f"the face in '{field}' is not usable for matching: {', '.join(quality.reasons)}",
+                field=field,
+                reasons=quality.reasons,
+            )
+        return quality
+
     def check_spoof(
         self, image: np.ndarray, threshold: float | None = None, *, face: Face | None = None, field: str = "image"
     ) -> SpoofResult:
@@ -154,9 +167,11 @@ class LivenessEngine:
         min_confidence: float | None = None,
         *,
         fields: tuple[str, str] = ("idImage", "selfieImage"),
+        check_quality: bool | None = None,
     ) -> MatchResult:
-        id_subject = self.subject(id_image, field=fields[0])
-        selfie = self.subject(selfie_image, field=fields[1])
+        """Match the largest faces; with the quality gate on (``check_quality``, default
+        ``config.quality_gate``) an unusable face raises :class:`FaceQualityTooLow`."""
+        id_subject, selfie = self._match_subjects(id_image, selfie_image, fields, check_quality)
         return self.compare(id_image, id_subject.face, selfie_image, selfie.face, min_confidence)
 
     def verify(
@@ -167,13 +182,22 @@ class LivenessEngine:
         antispoof_threshold: float | None = None,
         min_match_confidence: float | None = None,
         fields: tuple[str, str] = ("idImage", "selfieImage"),
+        check_quality: bool | None = None,
     ) -> VerifyResult:
-        """The selfie is of a live person and matches the ID photo."""
-        id_subject = self.subject(id_image, field=fields[0])
-        selfie = self.subject(selfie_image, field=fields[1])
+        """The selfie is of a live person and matches the ID photo (quality gate as in :meth:`match`)."""
+        id_subject, selfie = self._match_subjects(id_image, selfie_image, fields, check_quality)
         spoof = self.check_spoof(selfie_image, antispoof_threshold, face=selfie.face)
         match = self.compare(id_image, id_subject.face, selfie_image, selfie.face, min_match_confidence)
         return VerifyResult(verified=spoof.is_real and match.matched, spoof=spoof, match=match)
+
+    def _match_subjects(
+        self, id_image: np.ndarray, selfie_image: np.ndarray, fields: tuple[str, str], check_quality: bool | None
+    ) -> tuple[Subject, Subject]:
+        subjects = (self.subject(id_image, field=fields[0]), self.subject(selfie_image, field=fields[1]))
+        if self.config.quality_gate if check_quality is None else check_quality:
+            for image, subject, name in zip((id_image, selfie_image), subjects, fields, strict=True):
+                self.require_quality(image, subject.face, field=name)
+        return subjects
 
     # --- dense landmarks and interactive checks ---------------------------------------------
 
