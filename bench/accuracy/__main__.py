@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             f"confidence {config.min_same_person_confidence} (/verify)": mapping.cosine_for(
                 config.min_same_person_confidence
             ),
+            "confidence 0.3 (LFW-calibrated)": mapping.cosine_for(0.3),
         }
         print(f"\nshipped: {', '.join(f'{k} = cosine >= {v:.3f}' for k, v in points.items())}")
         curves = {}
