@@ -31,7 +31,7 @@ from api.settings import Settings, get_settings
 from api.zk_state import start_zk
 from fhe import FHELimits
 from issuer.zk_evidence import FaceMatchEvidenceChecker
-from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, load_default_engine
+from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, QualityConfig, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
 from zk import scale_threshold
 
@@ -106,7 +106,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
         state.engine = load_default_engine(
             settings.models_dir,
             runtime=RuntimeOptions(intra_op_threads=settings.inference_threads),
-            config=EngineConfig(antispoof_threshold=settings.antispoof_threshold),
+            config=engine_config(settings),
         )
     except ModelUnavailable as exc:
         state.model_status = store.status(DEFAULT_ENGINE_MODELS)
@@ -116,6 +116,21 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.model_status = [ModelStatus(n, store.path_of(n), "ok", None) for n in DEFAULT_ENGINE_MODELS]
     state.missing_models = []
     logger.info("liveness engine ready in %.0f ms", (time.perf_counter() - start) * 1000)
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    """The engine's decision thresholds from the settings (every other field keeps its default)."""
+    return EngineConfig(
+        antispoof_threshold=settings.antispoof_threshold,
+        min_match_confidence=settings.min_face_match_confidence,
+        min_same_person_confidence=settings.same_person_min_confidence,
+        quality=QualityConfig(
+            min_inter_ocular=settings.quality_min_inter_ocular,
+            min_sharpness=settings.quality_min_sharpness,
+            max_yaw=settings.quality_max_yaw,
+        ),
+        quality_gate=settings.quality_gate,
+    )
 
 
 def body_limit(state: Any, path: str) -> int:

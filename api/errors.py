@@ -60,6 +60,7 @@ from issuer import (
 from liveness import (
     EmptyImage,
     FaceNotFound,
+    FaceQualityTooLow,
     ImageTooLarge,
     ImageTooManyPixels,
     InvalidBase64,
@@ -89,6 +90,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (EmptyImage, 400),
     (InvalidImage, 422),
     (FaceNotFound, 422),
+    (FaceQualityTooLow, 422),
     (InvalidFrameCount, 422),
     (ModelUnavailable, 503),
     (LivenessError, 400),
@@ -168,7 +170,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, ModelUnavailable):
         extra["missing_models"] = list(exc.missing)
     # Schema violations and undefined JSON-LD terms are listed (paths and rules, never values).
-    for name in ("errors", "terms"):
+    # A refused face lists the quality gate's reasons (names, never measurements of the image).
+    for name in ("errors", "terms", "reasons"):
         if isinstance(getattr(exc, name, None), list):
             extra[name] = getattr(exc, name)
     code = getattr(exc, "code", "error")

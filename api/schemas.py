@@ -31,14 +31,21 @@ class LivenessRequest(ImageRequest):
 class FaceMatchRequest(_Request):
     idImage: str = Field(description="ID-document photo. " + _IMAGE)
     selfieImage: str = Field(description="Selfie. " + _IMAGE)
-    minConfidence: float = Field(0.6, ge=0.0, le=1.0, description="Match when confidence >= this.")
+    minConfidence: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Match when confidence >= this; default LIVECRED_MIN_FACE_MATCH_CONFIDENCE (0.6).",
+    )
 
 
 class VerifyRequest(_Request):
     idImage: str = Field(description="ID-document photo. " + _IMAGE)
     selfieImage: str = Field(description="Selfie. " + _IMAGE)
     antispoofThreshold: float | None = Field(None, ge=0.0, le=1.0)
-    minFaceMatchConfidence: float = Field(0.4, ge=0.0, le=1.0)
+    minFaceMatchConfidence: float | None = Field(
+        None, ge=0.0, le=1.0, description="Default LIVECRED_VERIFY_MIN_FACE_MATCH_CONFIDENCE (0.4)."
+    )
 
 
 class Box(BaseModel):

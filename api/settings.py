@@ -33,12 +33,29 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(5003, ge=1, le=65535, validation_alias=AliasChoices("PORT", "LIVECRED_PORT", "port"))
     antispoof_threshold: float = Field(
-        0.3,
+        0.6,
         ge=0.0,
         le=1.0,
         validation_alias=AliasChoices("ANTISPOOF_THRESHOLD", "LIVECRED_ANTISPOOF_THRESHOLD", "antispoof_threshold"),
         description="Default fused P(real) needed to call a face live; requests may override it.",
     )
+    # Face-match operating points, as confidences (liveness/embed.py maps cosine -> confidence;
+    # calibration in docs/MODEL_CARD.md). Requests may override them.
+    min_face_match_confidence: float = Field(
+        0.6, ge=0.0, le=1.0, description="Default minConfidence of /face-match (0.6 = cosine 0.46)."
+    )
+    verify_min_face_match_confidence: float = Field(
+        0.4, ge=0.0, le=1.0, description="Default minFaceMatchConfidence of /verify (0.4 = cosine 0.44)."
+    )
+    same_person_min_confidence: float = Field(
+        0.4, ge=0.0, le=1.0, description="Frames of one check must show the same person (challenges, bursts)."
+    )
+    # Face quality gate before matching (liveness/quality.py): an unusable face is refused with
+    # 422 face_quality_too_low instead of being matched.
+    quality_gate: bool = Field(True, description="Refuse faces that fail the quality gate in /face-match, /verify.")
+    quality_min_inter_ocular: float = Field(15.0, ge=0, description="Eye distance in pixels of the source image.")
+    quality_min_sharpness: float = Field(25.0, ge=0, description="Laplacian variance of the aligned 112x112 face.")
+    quality_max_yaw: float = Field(0.6, gt=0, description="Nose offset from the eye midpoint / eye distance.")
     models_dir: Path = Field(default_factory=_default_models_dir)
     state_dir: Path = Field(default_factory=_default_state_dir)
 

@@ -9,6 +9,7 @@ from liveness._exceptions import (
     CorruptImage,
     EmptyImage,
     FaceNotFound,
+    FaceQualityTooLow,
     ImageTooLarge,
     ImageTooManyPixels,
     ImageTooSmall,
@@ -36,6 +37,7 @@ from liveness.images import FrameLimits, ImageLimits, decode_base64_image, decod
 from liveness.mesh import FaceMeasures
 from liveness.passive import PassiveResult
 from liveness.pipeline import EngineConfig, LivenessEngine, load_default_engine
+from liveness.quality import QualityConfig, QualityResult
 from liveness.types import BoundingBox, DetectionResult, Face, MatchResult, SpoofResult, VerifyResult
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "Face",
     "FaceMeasures",
     "FaceNotFound",
+    "FaceQualityTooLow",
     "FrameLimits",
     "ImageLimits",
     "ImageTooLarge",
@@ -68,6 +71,8 @@ __all__ = [
     "ModelUnavailable",
     "NotAnImage",
     "PassiveResult",
+    "QualityConfig",
+    "QualityResult",
     "SmileResult",
     "SpoofResult",
     "TooFewFrames",

@@ -14,6 +14,7 @@ exceptions mean the engine could not reach a verdict at all::
     │   ├── NotAnImage               no known image signature
     │   └── CorruptImage             truncated or undecodable image data
     ├── FaceNotFound                 no face where one is required
+    ├── FaceQualityTooLow            a face, but unusable for matching (too small, blurred, turned)
     ├── InvalidFrameCount            a burst of frames with too few or too many frames
     │   ├── TooFewFrames
     │   └── TooManyFrames
@@ -84,6 +85,21 @@ class FaceNotFound(LivenessError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class FaceQualityTooLow(LivenessError):
+    """The face fails the quality gate (``liveness.quality``); ``reasons`` says why.
+
+    Raised by the match paths instead of returning a low-confidence guess: the caller should
+    ask for a better photo, not read the failure as "a different person".
+    """
+
+    code = "face_quality_too_low"
+
+    def __init__(self, message: str, *, field: str | None = None, reasons: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.field = field
+        self.reasons = list(reasons)
 
 
 class InvalidFrameCount(LivenessError):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liveness._exceptions import FaceNotFound, ModelUnavailable, TooFewFrames
+from liveness._exceptions import FaceNotFound, FaceQualityTooLow, ModelUnavailable, TooFewFrames
 from liveness.antispoof import AntiSpoof, MiniFASNetEnsemble
 from liveness.challenges import (
     BlinkConfig,
@@ -50,6 +50,7 @@ from liveness.models.registry import DEFAULT_ENGINE_MODELS
 from liveness.models.runtime import RuntimeOptions
 from liveness.models.store import FETCH_HINT, ModelStore
 from liveness.passive import PassiveConfig, PassiveResult, judge_passive, micro_motion
+from liveness.quality import QualityConfig, QualityResult, assess_face_quality
 from liveness.session import (
     ChallengeVerdict,
     FrameVerdict,
@@ -67,7 +68,7 @@ __all__ = ["EngineConfig", "LivenessEngine", "Subject", "load_default_engine"]
 class EngineConfig:
     """Decision thresholds. The defaults are the shipped, calibrated values (see the README)."""
 
-    antispoof_threshold: float = 0.3
+    antispoof_threshold: float = 0.6
     min_match_confidence: float = 0.6
     match_mapping: ConfidenceMapping = field(default_factory=ConfidenceMapping)
     # Two frames of one session must show the same person: the /verify operating point (cosine
@@ -77,6 +78,9 @@ class EngineConfig:
     challenges: ChallengeThresholds = field(default_factory=ChallengeThresholds)
     blink: BlinkConfig = field(default_factory=BlinkConfig)
     passive: PassiveConfig = field(default_factory=PassiveConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    # Refuse (FaceQualityTooLow) instead of matching a face that fails the gate, in match/verify.
+    quality_gate: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,21 @@ class LivenessEngine:
         if detection.largest is None:
             raise FaceNotFound(f"no face found in '{field}'", field=field)
         return Subject(detection, detection.largest)
+
+    def assess_quality(self, image: np.ndarray, face: Face) -> QualityResult:
+        """Is ``face`` usable for matching (size, sharpness, pose, eyes)? A verdict, never raises."""
+        return assess_face_quality(image, face, self.config.quality)
+
+    def require_quality(self, image: np.ndarray, face: Face, *, field: str = "image") -> QualityResult:
+        """:meth:`assess_quality`, raising :class:`FaceQualityTooLow` (naming ``field``) on a failure."""
+        quality = self.assess_quality(image, face)
+        if not quality.passed:
+            raise FaceQualityTooLow(
+                f"the face in '{field}' is not usable for matching: {', '.join(quality.reasons)}",
+                field=field,
+                reasons=quality.reasons,
+            )
+        return quality
 
     def check_spoof(
         self, image: np.ndarray, threshold: float | None = None, *, face: Face | None = None, field: str = "image"
@@ -156,9 +175,11 @@ class LivenessEngine:
         min_confidence: float | None = None,
         *,
         fields: tuple[str, str] = ("idImage", "selfieImage"),
+        check_quality: bool | None = None,
     ) -> MatchResult:
-        id_subject = self.subject(id_image, field=fields[0])
-        selfie = self.subject(selfie_image, field=fields[1])
+        """Match the largest faces; with the quality gate on (``check_quality``, default
+        ``config.quality_gate``) an unusable face raises :class:`FaceQualityTooLow`."""
+        id_subject, selfie = self._match_subjects(id_image, selfie_image, fields, check_quality)
         return self.compare(id_image, id_subject.face, selfie_image, selfie.face, min_confidence)
 
     def verify(
@@ -169,13 +190,22 @@ class LivenessEngine:
         antispoof_threshold: float | None = None,
         min_match_confidence: float | None = None,
         fields: tuple[str, str] = ("idImage", "selfieImage"),
+        check_quality: bool | None = None,
     ) -> VerifyResult:
-        """The selfie is of a live person and matches the ID photo."""
-        id_subject = self.subject(id_image, field=fields[0])
-        selfie = self.subject(selfie_image, field=fields[1])
+        """The selfie is of a live person and matches the ID photo (quality gate as in :meth:`match`)."""
+        id_subject, selfie = self._match_subjects(id_image, selfie_image, fields, check_quality)
         spoof = self.check_spoof(selfie_image, antispoof_threshold, face=selfie.face)
         match = self.compare(id_image, id_subject.face, selfie_image, selfie.face, min_match_confidence)
         return VerifyResult(verified=spoof.is_real and match.matched, spoof=spoof, match=match)
+
+    def _match_subjects(
+        self, id_image: np.ndarray, selfie_image: np.ndarray, fields: tuple[str, str], check_quality: bool | None
+    ) -> tuple[Subject, Subject]:
+        subjects = (self.subject(id_image, field=fields[0]), self.subject(selfie_image, field=fields[1]))
+        if self.config.quality_gate if check_quality is None else check_quality:
+            for image, subject, name in zip((id_image, selfie_image), subjects, fields, strict=True):
+                self.require_quality(image, subject.face, field=name)
+        return subjects
 
     # --- dense landmarks and interactive checks ---------------------------------------------
 
@@ -338,7 +368,8 @@ class LivenessEngine:
         session's order, with its frames. Frames are named ``baseline[i]``, ``challenges[k][i]``
         and ``idImage`` in errors (a frame without a face raises :class:`FaceNotFound`).
         ``on_face_match`` is called with the ID match as soon as it is known, before the
-        challenge bursts are judged.
+        challenge bursts are judged. With ``config.quality_gate``, an unusable baseline or ID face
+        raises :class:`FaceQualityTooLow` (challenge frames are not gated: a turned head is the point).
         """
         if not baseline:
             raise TooFewFrames("'baseline' needs at least one frame", field="baseline")
@@ -356,6 +387,9 @@ class LivenessEngine:
         base = [measure(image, f"baseline[{i}]") for i, image in enumerate(baseline)]
         chosen = pick_baseline([m for *_, m in base], [self.smile.score(m) for *_, m in base], self.config.challenges)
         base_face, _, base_embedding, base_measures = base[chosen]
+        if self.config.quality_gate:
+            # The baseline is the reference every frame and the ID photo are matched against.
+            self.require_quality(baseline[chosen], base_face, field=f"baseline[{chosen}]")
         frames: list[FrameVerdict] = []
 
         def verdict(name: str, spoof: float, embedding: np.ndarray) -> FrameVerdict:
@@ -367,6 +401,8 @@ class LivenessEngine:
         face_match = None
         if id_image is not None:
             id_face = self.subject(id_image, field="idImage").face
+            if self.config.quality_gate:
+                self.require_quality(id_image, id_face, field="idImage")
             similarity = cosine_similarity(self.embedder.embed(id_image, id_face), base_embedding)
             confidence = similarity_to_confidence(similarity, self.config.match_mapping)
             face_match = MatchResult(similarity, confidence, confidence >= min_match, min_match, id_face, base_face)

@@ -35,7 +35,7 @@ Limits = Annotated[ImageLimits, Depends(get_limits)]
 _ERRORS: dict[int | str, dict[str, str]] = {
     400: {"description": "Invalid base64, invalid JSON or empty body"},
     413: {"description": "Image or request over the byte or pixel limit"},
-    422: {"description": "Not an image, corrupt image, no face, or invalid fields"},
+    422: {"description": "Not an image, corrupt image, no face, a face unusable for matching, or invalid fields"},
     503: {"description": "Models missing or corrupt (see /health)"},
 }
 
@@ -124,11 +124,16 @@ async def verify(body: VerifyRequest, request: Request, engine: Engine, limits: 
     def work() -> VerifyResponse:
         id_image = decode_base64_image(body.idImage, limits, field="idImage")
         selfie = decode_base64_image(body.selfieImage, limits, field="selfieImage")
+        settings = request.app.state.settings
         result = engine.verify(
             id_image,
             selfie,
             antispoof_threshold=body.antispoofThreshold,
-            min_match_confidence=body.minFaceMatchConfidence,
+            min_match_confidence=(
+                settings.verify_min_face_match_confidence
+                if body.minFaceMatchConfidence is None
+                else body.minFaceMatchConfidence
+            ),
         )
         reasons = []
         if not result.spoof.is_real:

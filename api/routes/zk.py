@@ -40,7 +40,7 @@ ZK = Annotated[ZKState, Depends(get_zk)]
 _ERRORS: dict[int | str, dict[str, str]] = {
     400: {"description": "Invalid base64, invalid JSON or empty body"},
     413: {"description": "Image or request over the byte or pixel limit"},
-    422: {"description": "Not an image, no face, invalid nonce or invalid fields"},
+    422: {"description": "Not an image, no face, a face unusable for matching, invalid nonce or invalid fields"},
     503: {"description": "Models or the zk prover unavailable, prover busy or timed out"},
 }
 
@@ -53,12 +53,13 @@ async def face_match_proof(
     prover = zk.require_prover()  # 503 before any inference when proving cannot happen
     start = time.perf_counter()
     nonce = nonce_to_field(body.nonce) if body.nonce is not None else random_field_element()
-    threshold = scale_threshold(body.minConfidence)
+    min_confidence = engine.config.min_match_confidence if body.minConfidence is None else body.minConfidence
+    threshold = scale_threshold(min_confidence)
 
     def match() -> MatchResult:
         id_image = decode_base64_image(body.idImage, limits, field="idImage")
         selfie = decode_base64_image(body.selfieImage, limits, field="selfieImage")
-        return engine.match(id_image, selfie, body.minConfidence)
+        return engine.match(id_image, selfie, min_confidence)
 
     result = await run_blocking(request, match)
     score = scale_score(result.confidence)

@@ -55,7 +55,7 @@ def test_liveness_real_and_spoof(client: TestClient) -> None:
     spoof = client.post("/liveness", json={"image": read_b64(SPOOF)}).json()
     assert real["is_live"] is True and real["is_real"] is True and real["antispoof_score"] > 0.9
     assert spoof["is_live"] is False and spoof["antispoof_score"] < 0.3
-    assert real["threshold"] == 0.3
+    assert real["threshold"] == 0.6  # ANTISPOOF_THRESHOLD default
     assert set(real["bounding_box"]) == {"x", "y", "width", "height"}
 
 
