@@ -310,7 +310,7 @@ class SessionStore:
         table = liveness_sessions.c
         with self.engine.begin() as conn:
             if passed:
-                conn.execute(
+                recorded = conn.execute(
                     update(liveness_sessions)
                     .where(table.id == session.id, table.state == "pending")
                     .values(
@@ -320,7 +320,9 @@ class SessionStore:
                         face_match_proof=json.dumps(dict(face_match_proof)) if face_match_proof else None,
                         offer_code_hash=token_hash(offer_code) if offer_code else None,
                     )
-                )
+                ).rowcount
+                if recorded != 1:  # a racing request of the same session passed first
+                    raise SessionCompleted("this session's checks already passed; request the credential")
             else:
                 conn.execute(
                     update(liveness_sessions)

@@ -123,7 +123,7 @@ class WalletIssuer:
             session, passed=True, checks=checks, face_match_proof=face_match_proof, offer_code=code
         )
         self.sessions.clear_failures(subjects)
-        return done, self.credential_offer(code) if done.state == "passed" else None
+        return done, self.credential_offer(code)
 
     def credential_offer(self, code: str) -> dict[str, Any]:
         return {

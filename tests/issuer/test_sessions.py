@@ -217,3 +217,14 @@ def test_c_nonces_are_single_use_and_expire(wallet: WalletIssuer, clock: Clock) 
     clock.advance(timedelta(minutes=6))
     assert not wallet._consume_c_nonce(second)
     assert time.time() > 0
+
+
+def test_of_two_racing_passes_only_the_first_gets_an_offer(wallet: WalletIssuer) -> None:
+    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+    first, second = wallet.begin_attempt(session.id, None), wallet.begin_attempt(session.id, None)
+    _, offer = wallet.finish_attempt(first, passed=True, checks=["antispoof"], face_match_proof=None, device=None)
+    assert offer is not None
+    with pytest.raises(SessionCompleted):
+        wallet.finish_attempt(second, passed=True, checks=["antispoof"], face_match_proof=None, device=None)
+    code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    assert wallet.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})["token_type"] == "Bearer"
