@@ -278,7 +278,6 @@ class SessionStore:
         """Take one attempt (atomically, before any evaluation, so racing requests cannot exceed
         ``max_attempts``); refuses an expired, passed, failed or issued session."""
         now = self.clock()
-        session = self.get(session_id)
         with self.engine.begin() as conn:
             taken = conn.execute(
                 update(liveness_sessions)
@@ -293,7 +292,7 @@ class SessionStore:
         if taken != 1:
             self._refuse(self.get(session_id), now, want="pending")
             raise SessionCompleted("the session cannot take frames now")
-        return self.get(session.id)
+        return self.get(session_id)
 
     @_db_errors
     def finish_attempt(
