@@ -251,7 +251,7 @@ def _checks(verdict: SessionVerdict) -> dict[str, Any]:
     """The per-check detail a wallet shows: scores and thresholds, never an image or embedding."""
     checks: dict[str, Any] = {
         "antispoof": {
-            "passed": all(f.is_real for f in verdict.frames),
+            "passed": "spoof_detected" not in verdict.reasons,
             "minScore": round(verdict.min_spoof_score, 4),
             "threshold": verdict.antispoof_threshold,
             "frames": len(verdict.frames),
@@ -269,7 +269,7 @@ def _checks(verdict: SessionVerdict) -> dict[str, Any]:
             for c in verdict.challenges
         ],
         "samePerson": {
-            "passed": verdict.min_same_person >= verdict.min_same_person_confidence,
+            "passed": "face_mismatch" not in verdict.reasons,
             "minConfidence": round(verdict.min_same_person, 4),
             "threshold": verdict.min_same_person_confidence,
             "failedFrames": [
