@@ -136,6 +136,29 @@ class Settings(BaseSettings):
     lockout_window_seconds: int = Field(180, ge=1, description="Window in which failures are counted.")
     lockout_seconds: int = Field(1800, ge=1, description="How long a holder DID / device stays locked out.")
 
+    # Issue 13: load shedding, isolation and slow clients. Each kind of blocking work has a pool
+    # of its own (api/capacity.py); a full pool answers 503 server_busy with Retry-After.
+    max_queue: int = Field(
+        32, ge=0, le=10_000, description="Inference requests that may wait beyond max_concurrency before 503."
+    )
+    verify_concurrency: int = Field(2, ge=1, le=64, description="Credential verifications/issuances at once.")
+    verify_max_queue: int = Field(16, ge=0, le=10_000, description="Verifications that may wait before 503.")
+    outbound_concurrency: int = Field(
+        8, ge=1, le=256, description="Requests that may fetch from other hosts (did:web holders) at once."
+    )
+    outbound_max_queue: int = Field(32, ge=0, le=10_000, description="Such requests that may wait before 503.")
+    db_pool_size: int = Field(5, ge=1, le=100, description="Database connections (and threads using them).")
+    db_max_queue: int = Field(64, ge=0, le=10_000, description="Database calls that may wait before 503.")
+    client_header_timeout_seconds: float = Field(
+        10.0, gt=0, le=600, description="`livecred serve`: a request's headers must arrive within this."
+    )
+    client_body_timeout_seconds: float = Field(
+        10.0, gt=0, le=600, description="Grace for a request body before the minimum rate applies (408)."
+    )
+    client_min_body_rate: int = Field(
+        16 * 1024, ge=0, description="Bytes per second a request body must keep up after the grace (0 = off)."
+    )
+
     @field_validator("session_challenges")
     @classmethod
     def _known_challenges(cls, value: str) -> str:
