@@ -114,7 +114,9 @@ def serve(
     from api.settings import Settings
 
     settings = Settings()
-    uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port)
+    # uvicorn's proxy headers would take the client address from X-Forwarded-For of any loopback
+    # peer; api.client_address reads that header itself, from LIVECRED_TRUSTED_PROXIES only.
+    uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port, proxy_headers=False)
 
 
 def main() -> None:

@@ -17,7 +17,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.routes.sessions import Wallet, client_device, in_thread
+from api.client_address import client_address
+from api.routes.sessions import Wallet, in_thread
 from issuer import OID4VCIError
 
 router = APIRouter(tags=["openid4vci"])
@@ -75,6 +76,6 @@ async def credential(request: Request, wallet: Wallet) -> JSONResponse:
         body = json.loads(raw) if raw else None
     except (UnicodeDecodeError, ValueError) as exc:
         raise OID4VCIError("invalid_credential_request", "the credential request is not valid JSON") from exc
-    device = client_device(request)
+    device = client_address(request)
     answer = await in_thread(lambda: wallet.credential(access_token.strip(), body, device))
     return JSONResponse(answer, headers=_NO_STORE)

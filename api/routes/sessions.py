@@ -27,7 +27,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.client_address import client_address
 from api.deps import get_engine, get_frame_limits, get_limits, run_blocking
+from api.ratelimit import limit_holder_did
 from api.zk_state import ZKState, get_zk
 from issuer import PROOF_JWT_TYPE, Session, WalletIssuer
 from issuer.credential import xsd_datetime
@@ -54,12 +56,6 @@ def get_wallet(request: Request) -> WalletIssuer:
 
 
 Wallet = Annotated[WalletIssuer, Depends(get_wallet)]
-
-
-def client_device(request: Request) -> str | None:
-    """The lockout's device: the client address (behind a proxy, run uvicorn with
-    ``--proxy-headers --forwarded-allow-ips`` so that this is the real client)."""
-    return request.client.host if request.client else None
 
 
 async def in_thread(func: Callable[[], T]) -> T:
@@ -186,12 +182,13 @@ def _session_body(session: Session, request: Request) -> SessionResponse:
 @router.post("/sessions", status_code=201, response_model=SessionResponse)
 async def create_session(body: CreateSessionRequest, request: Request, wallet: Wallet) -> SessionResponse:
     """Open a liveness session for a holder DID: nonce, challenges in a random order, expiry."""
+    await limit_holder_did(request, body.holderDid)
     session = await in_thread(
         lambda: wallet.create_session(
             holder_did=body.holderDid,
             device_type=body.deviceType,
             face_match=body.options.faceMatch,
-            device=client_device(request),
+            device=client_address(request),
         )
     )
     return _session_body(session, request)
@@ -317,7 +314,7 @@ async def session_frames(
 ) -> JSONResponse:
     """Judge the session's frames: live, each challenge met in order, same person, ID match."""
     start = time.perf_counter()
-    device = client_device(request)
+    device = client_address(request)
     session = await in_thread(lambda: wallet.sessions.get(session_id))
     groups = _check_shape(body, session, request)
     prover = zk.require_prover() if session.face_match else None  # 503 before an attempt is spent
@@ -391,6 +388,6 @@ async def session_credential(
     session_id: str, body: HolderProofRequest, request: Request, wallet: Wallet
 ) -> JSONResponse:
     """The session's one LivenessCredential, for a holder proof over the session nonce."""
-    device = client_device(request)
+    device = client_address(request)
     credential = await in_thread(lambda: wallet.issue_direct(session_id, body.holderProof, device))
     return JSONResponse({"credential": credential}, status_code=201, headers={"Cache-Control": "no-store"})
