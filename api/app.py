@@ -18,9 +18,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.capacity import BoundedPool, Pools
+from api.client_address import TrustedProxies
 from api.errors import install_error_handlers
 from api.issuer_setup import build_issuer, build_wallet
 from api.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
+from api.ratelimit import RateLimitMiddleware, build_rate_limits
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
 from api.routes import oid4vci as oid4vci_routes
@@ -69,6 +71,9 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
     state.issuer = build_issuer(settings)
     logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
+    # Who the client is (X-Forwarded-For only from trusted proxies) and how often it may call.
+    state.trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)
+    state.rate_limits = build_rate_limits(settings, state.issuer)
     state.wallet = build_wallet(
         settings,
         state.issuer,
@@ -217,6 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy=lambda path: body_policy(app.state, path),
         timeouts=lambda: app.state.client_timeouts,
     )
+    app.add_middleware(RateLimitMiddleware)  # outermost: a refused client's body is never read
     install_error_handlers(app)
     app.include_router(web_page.router)
     app.include_router(health.router)

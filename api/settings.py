@@ -12,10 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from platformdirs import user_cache_path, user_data_path
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.client_address import TrustedProxies
 from liveness.challenges import CHALLENGE_TYPES
 
 
@@ -206,6 +208,69 @@ class Settings(BaseSettings):
         """Body limit of a burst: every frame at its byte limit, base64-encoded, plus the JSON around it."""
         per_frame = (min(self.max_frame_bytes, self.max_image_bytes) + 2) // 3 * 4 + 1024
         return self.max_frames * per_frame + 64 * 1024
+
+    # issue 13: rate limits and client address
+    # Limits in `limits` notation ("10/minute;100/hour"), one budget per client address (or holder
+    # DID) and family; empty = no limit for that family. Sized for a public deployment: a wallet
+    # needs one session, token, nonce and credential per credential and a few frame submissions,
+    # with room for retries and for clients sharing one address (NAT).
+    rate_limits_enabled: bool = Field(True, description="Switch every rate limit off (false).")
+    rate_limit_storage: str = Field(
+        "database",
+        description="Where the counters live: database (the issuer database, shared by replicas), "
+        "memory (this process only) or a redis:// URL (pip install 'livecred[redis]').",
+    )
+    rate_limit_sessions: str = Field("10/minute;100/hour", description="POST /sessions per client address.")
+    rate_limit_sessions_per_did: str = Field("5/minute;30/hour", description="POST /sessions per holder DID.")
+    rate_limit_nonces: str = Field("20/minute;200/hour", description="POST /nonce per client address.")
+    rate_limit_tokens: str = Field("20/minute;200/hour", description="POST /token per client address.")
+    rate_limit_credentials: str = Field(
+        "20/minute;200/hour", description="POST /credential and /sessions/{id}/credential per client address."
+    )
+    rate_limit_verifications: str = Field(
+        "60/minute;1000/hour", description="POST /credentials/verify per client address."
+    )
+    rate_limit_faces: str = Field(
+        "30/minute;300/hour",
+        description="The face routes together (/detect ... /fhe/distance, /sessions/{id}/frames) per client address.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="IPs and CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated); "
+        "empty = trust nobody, the client is the TCP peer.",
+    )
+
+    @field_validator(
+        "rate_limit_sessions",
+        "rate_limit_sessions_per_did",
+        "rate_limit_nonces",
+        "rate_limit_tokens",
+        "rate_limit_credentials",
+        "rate_limit_verifications",
+        "rate_limit_faces",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(f"not a rate limit like '10/minute;100/hour': {value!r}") from exc
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        value = value.strip()
+        if value not in ("database", "memory") and not value.startswith(("redis://", "rediss://", "redis+")):
+            raise ValueError("LIVECRED_RATE_LIMIT_STORAGE must be database, memory or a redis:// URL")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        TrustedProxies.parse(value)  # raises ValueError naming the bad entry
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -17,8 +17,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from api.client_address import client_address
 from api.deps import run_db, run_outbound
-from api.routes.sessions import Wallet, client_device
+from api.routes.sessions import Wallet
 from issuer import OID4VCIError
 
 router = APIRouter(tags=["openid4vci"])
@@ -76,7 +77,7 @@ async def credential(request: Request, wallet: Wallet) -> JSONResponse:
         body = json.loads(raw) if raw else None
     except (UnicodeDecodeError, ValueError) as exc:
         raise OID4VCIError("invalid_credential_request", "the credential request is not valid JSON") from exc
-    device = client_device(request)
+    device = client_address(request)
     # The key proof's DID may be a did:web: resolving it can wait on another host.
     answer = await run_outbound(request, lambda: wallet.credential(access_token.strip(), body, device))
     return JSONResponse(answer, headers=_NO_STORE)

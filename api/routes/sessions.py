@@ -25,7 +25,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.client_address import client_address
 from api.deps import get_engine, get_frame_limits, get_limits, get_pools, run_blocking, run_db, run_outbound
+from api.ratelimit import limit_holder_did
 from api.zk_state import ZKState, get_zk
 from issuer import PROOF_JWT_TYPE, Session, WalletIssuer
 from issuer.credential import xsd_datetime
@@ -59,12 +61,6 @@ def get_wallet(request: Request) -> WalletIssuer:
 
 
 Wallet = Annotated[WalletIssuer, Depends(get_wallet)]
-
-
-def client_device(request: Request) -> str | None:
-    """The lockout's device: the client address (behind a proxy, run uvicorn with
-    ``--proxy-headers --forwarded-allow-ips`` so that this is the real client)."""
-    return request.client.host if request.client else None
 
 
 class SessionOptions(BaseModel):
@@ -186,6 +182,7 @@ def _session_body(session: Session, request: Request) -> SessionResponse:
 @router.post("/sessions", status_code=201, response_model=SessionResponse)
 async def create_session(body: CreateSessionRequest, request: Request, wallet: Wallet) -> SessionResponse:
     """Open a liveness session for a holder DID: nonce, challenges in a random order, expiry."""
+    await limit_holder_did(request, body.holderDid)
     # Resolving a did:web holder waits on another host: the outbound pool, not the database's.
     session = await run_outbound(
         request,
@@ -193,7 +190,7 @@ async def create_session(body: CreateSessionRequest, request: Request, wallet: W
             holder_did=body.holderDid,
             device_type=body.deviceType,
             face_match=body.options.faceMatch,
-            device=client_device(request),
+            device=client_address(request),
         ),
     )
     return _session_body(session, request)
@@ -319,7 +316,7 @@ async def session_frames(
 ) -> JSONResponse:
     """Judge the session's frames: live, each challenge met in order, same person, ID match."""
     start = time.perf_counter()
-    device = client_device(request)
+    device = client_address(request)
     session = await run_db(request, lambda: wallet.sessions.get(session_id))
     groups = _check_shape(body, session, request)
     prover = zk.require_prover() if session.face_match else None  # 503 before an attempt is spent
@@ -396,6 +393,6 @@ async def session_credential(
     session_id: str, body: HolderProofRequest, request: Request, wallet: Wallet
 ) -> JSONResponse:
     """The session's one LivenessCredential, for a holder proof over the session nonce."""
-    device = client_device(request)
+    device = client_address(request)
     credential = await run_outbound(request, lambda: wallet.issue_direct(session_id, body.holderProof, device))
     return JSONResponse({"credential": credential}, status_code=201, headers={"Cache-Control": "no-store"})
