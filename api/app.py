@@ -22,6 +22,7 @@ from api.client_address import TrustedProxies
 from api.errors import install_error_handlers
 from api.issuer_setup import build_issuer, build_wallet
 from api.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
+from api.openapi import install_openapi
 from api.ratelimit import RateLimitMiddleware, build_rate_limits
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RateLimitMiddleware)  # outermost: a refused client's body is never read
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(web_page.router)
     app.include_router(health.router)
     app.include_router(faces.router)
