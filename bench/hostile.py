@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _attacks import ATTACKS, Target, face_body  # noqa: E402 - bench scripts run as files
+from _attacks import ATTACKS, Target, face_body
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 180.0
