@@ -10,14 +10,15 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from limits import parse_many
 from platformdirs import user_cache_path, user_data_path
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.client_address import TrustedProxies
+from did import FetchPolicy
 from liveness.challenges import CHALLENGE_TYPES
 
 
@@ -120,7 +121,9 @@ class Settings(BaseSettings):
     credential_min_face_match_confidence: float = Field(
         0.6, ge=0.0, le=1.0, description="Lowest face-match threshold a credential's Groth16 evidence may prove."
     )
-    did_web_timeout: float = Field(5.0, gt=0, le=60, description="Seconds for did:web / status list fetches.")
+    did_web_timeout: float = Field(
+        5.0, gt=0, le=60, description="Deprecated: outbound_deadline_seconds (still honoured when only this is set)."
+    )
 
     # Liveness sessions (the wallet path, /sessions and OpenID4VCI) and the lockout guarding them.
     session_ttl_seconds: int = Field(600, ge=30, le=86_400, description="A session expires this long after creation.")
@@ -270,6 +273,31 @@ class Settings(BaseSettings):
     @classmethod
     def _trusted_proxies(cls, value: str) -> str:
         TrustedProxies.parse(value)  # raises ValueError naming the bad entry
+        return value
+
+    # issue 13: outbound fetches (did:web documents, status lists of other issuers; did/fetch.py)
+    outbound_deadline_seconds: float = Field(
+        5.0, gt=0, le=60, description="Total time for one fetch: name lookup, connect, TLS, headers and body."
+    )
+    outbound_max_concurrency: int = Field(8, ge=1, le=256, description="Fetches at once; more wait briefly, then 503.")
+    outbound_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated host or host:port fetched even at private addresses, on that port (dev, tests).",
+    )
+    outbound_ca_file: Path | None = Field(None, description="PEM bundle trusted besides certifi's (a development CA).")
+    outbound_failure_ttl_seconds: float = Field(
+        60.0, ge=0, le=3600, description="A failed host or URL is not fetched again for this long; 0 = always retry."
+    )
+
+    @field_validator("outbound_allow_hosts", mode="before")
+    @classmethod
+    def _split_allow_hosts(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("outbound_allow_hosts")
+    @classmethod
+    def _valid_allow_hosts(cls, value: list[str]) -> list[str]:
+        FetchPolicy(allow_hosts=tuple(value))  # ValueError names a malformed entry
         return value
 
 
