@@ -146,7 +146,8 @@ def build_pools(settings: Settings) -> Pools:
     return Pools(
         inference=BoundedPool("inference", settings.max_concurrency, settings.max_queue),
         verification=BoundedPool("verification", settings.verify_concurrency, settings.verify_max_queue),
-        outbound=BoundedPool("outbound", settings.outbound_concurrency, settings.outbound_max_queue),
+        # Requests whose work may fetch run as many at a time as the fetcher fetches (did/fetch.py).
+        outbound=BoundedPool("outbound", settings.outbound_max_concurrency, settings.outbound_max_queue),
         database=BoundedPool("database", settings.db_pool_size, settings.db_max_queue),
         # The prover worker has its own bounded queue (zk_max_queue); these threads only wait on it.
         prover=BoundedPool("prover", settings.zk_max_queue, 0),

@@ -148,10 +148,9 @@ class Settings(BaseSettings):
     )
     verify_concurrency: int = Field(2, ge=1, le=64, description="Credential verifications/issuances at once.")
     verify_max_queue: int = Field(16, ge=0, le=10_000, description="Verifications that may wait before 503.")
-    outbound_concurrency: int = Field(
-        8, ge=1, le=256, description="Requests that may fetch from other hosts (did:web holders) at once."
+    outbound_max_queue: int = Field(
+        32, ge=0, le=10_000, description="Requests that may fetch (did:web holders) waiting before 503."
     )
-    outbound_max_queue: int = Field(32, ge=0, le=10_000, description="Such requests that may wait before 503.")
     db_pool_size: int = Field(5, ge=1, le=100, description="Database connections (and threads using them).")
     db_max_queue: int = Field(64, ge=0, le=10_000, description="Database calls that may wait before 503.")
     client_header_timeout_seconds: float = Field(
