@@ -82,9 +82,9 @@ class DIDDocument(BaseModel):
             if wanted in embedded:
                 return embedded[wanted]
             if wanted not in refs:
-                raise VerificationMethodNotFound(f"{did_url} is not authorised for {purpose} by {self.id}")
+                raise VerificationMethodNotFound(f"the DID URL is not authorised for {purpose} by its DID document")
         if wanted not in methods:
-            raise VerificationMethodNotFound(f"{did_url} is not a verification method of {self.id}")
+            raise VerificationMethodNotFound("the DID URL is not a verification method of its DID document")
         return methods[wanted]
 
 

@@ -29,13 +29,13 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, delete
 
-from did import DIDError
+from did import DIDError, is_did
 from did.jws import JWSVerification, verify_did_jws
 from issuer._exceptions import HolderProofInvalid, InvalidHolderDID, OID4VCIError, SessionError
 from issuer.contexts import CREDENTIALS_V1, liveness_context_url
 from issuer.credential import CREDENTIAL_TYPE
 from issuer.service import Issuer
-from issuer.sessions import Session, SessionStore, subject_key, token_hash
+from issuer.sessions import HOLDER_DID_RULE, Session, SessionStore, subject_key, token_hash
 from issuer.store import _db_errors, metadata
 
 __all__ = [
@@ -92,11 +92,16 @@ class WalletIssuer:
 
     # sessions --------------------------------------------------------------------------------
     def create_session(self, *, holder_did: str, device_type: str, face_match: bool, device: str | None) -> Session:
+        # The DID whole, before anything is keyed on it: a DID URL (``#key``, ``?query``) or a
+        # trailing newline would otherwise open sessions, and lockout buckets, of their own.
+        if not is_did(holder_did) or len(holder_did) > 500:
+            raise InvalidHolderDID(HOLDER_DID_RULE)
         self.sessions.check_lockout(self.subjects(holder_did, device))
         try:
             self.issuer.resolver.resolve(holder_did)
         except DIDError as exc:
-            raise InvalidHolderDID(f"holderDid cannot be resolved: {exc.message}") from exc
+            # The code only: the message of a DID error may quote the DID.
+            raise InvalidHolderDID(f"holderDid cannot be resolved ({exc.code})") from exc
         return self.sessions.create(holder_did=holder_did, device_type=device_type, face_match=face_match)
 
     def begin_attempt(self, session_id: str, device: str | None) -> Session:

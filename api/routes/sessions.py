@@ -44,7 +44,7 @@ Frames = Annotated[FrameLimits, Depends(get_frame_limits)]
 ZK = Annotated[ZKState, Depends(get_zk)]
 T = TypeVar("T")
 
-_DEVICE_TYPE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,63}$")
+_DEVICE_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,63}")  # fullmatch: `$` lets a final newline in
 _IMAGE = "Base64 image or data URL (JPEG, PNG, WebP, BMP)."
 
 
@@ -81,7 +81,7 @@ class CreateSessionRequest(BaseModel):
     @field_validator("deviceType")
     @classmethod
     def _device_type(cls, value: str) -> str:
-        if not _DEVICE_TYPE.match(value):
+        if not _DEVICE_TYPE.fullmatch(value):
             raise ValueError("deviceType must be 1-64 printable ASCII characters")
         return value
 
