@@ -19,6 +19,7 @@ from did import DIDError, Ed25519KeyPair, did_web_from_domain, load_or_create_ke
 from issuer import (
     Issuer,
     IssuerConfig,
+    IssuerError,
     IssuerKeyError,
     IssuerStore,
     LockoutPolicy,
@@ -26,6 +27,7 @@ from issuer import (
     SessionStore,
     WalletConfig,
     WalletIssuer,
+    database_engine,
 )
 
 logger = logging.getLogger("livecred.issuer")
@@ -66,12 +68,28 @@ def issuer_config(settings: Settings) -> IssuerConfig:
     )
 
 
+def issuer_store(settings: Settings) -> IssuerStore:
+    """The issuer database, with a bounded pool and timeouts (``LIVECRED_DB_*``)."""
+    timeout = settings.db_timeout_seconds
+    engine = database_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout_s=timeout,
+        connect_timeout_s=timeout,
+        statement_timeout_s=timeout,
+    )
+    return IssuerStore(engine, list_size=settings.status_list_size)
+
+
 def build_issuer(settings: Settings) -> Issuer:
     """A started issuer (database schema created, key metadata recorded)."""
     if settings.database_url is None:
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        try:  # owner-only: it holds the issuer key and the database
+            settings.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IssuerError(f"cannot create the state directory ({exc.strerror})") from exc
     key = load_issuer_key(settings)
-    store = IssuerStore.from_url(settings.resolved_database_url, list_size=settings.status_list_size)
+    store = issuer_store(settings)
     issuer = Issuer(
         key,
         store,

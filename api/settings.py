@@ -184,6 +184,12 @@ class Settings(BaseSettings):
         per_frame = (min(self.max_frame_bytes, self.max_image_bytes) + 2) // 3 * 4 + 1024
         return self.max_frames * per_frame + 64 * 1024
 
+    # issue 13: database and idempotency
+    db_pool_size: int = Field(5, ge=1, le=200, description="Issuer database connections per process (no overflow).")
+    db_timeout_seconds: float = Field(
+        5.0, gt=0, le=300, description="Wait for a pooled connection, to connect, and per statement; then 503."
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
