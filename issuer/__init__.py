@@ -47,6 +47,7 @@ from issuer.credential import (
     parse_datetime,
     xsd_datetime,
 )
+from issuer.database import database_engine
 from issuer.proofs import (
     ED25519_SIGNATURE_2020,
     EDDSA_RDFC_2022,
@@ -59,7 +60,7 @@ from issuer.proofs import (
 from issuer.schema import liveness_schema, schema_errors
 from issuer.service import Issuer, IssuerConfig, RemoteStatusSource
 from issuer.sessions import LockoutPolicy, Session, SessionPolicy, SessionStore
-from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition, database_engine
+from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition
 from issuer.verify import CheckOutcome, CredentialVerifier, EvidenceChecker, StatusListSource, VerificationResult
 from issuer.wallet import CONFIGURATION_ID, PRE_AUTHORIZED_GRANT, PROOF_JWT_TYPE, WalletConfig, WalletIssuer
 
