@@ -8,8 +8,11 @@ from issuer._exceptions import (
     CredentialAlreadyIssued,
     CredentialNotFound,
     HolderProofInvalid,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     InvalidCredential,
     InvalidHolderDID,
+    InvalidIdempotencyKey,
     IssuerError,
     IssuerKeyError,
     LockedOut,
@@ -48,6 +51,7 @@ from issuer.credential import (
     xsd_datetime,
 )
 from issuer.database import database_engine
+from issuer.idempotency import IdempotencyStore, parse_idempotency_key
 from issuer.proofs import (
     ED25519_SIGNATURE_2020,
     EDDSA_RDFC_2022,
@@ -89,8 +93,12 @@ __all__ = [
     "CredentialVerifier",
     "EvidenceChecker",
     "HolderProofInvalid",
+    "IdempotencyKeyInUse",
+    "IdempotencyKeyReused",
+    "IdempotencyStore",
     "InvalidCredential",
     "InvalidHolderDID",
+    "InvalidIdempotencyKey",
     "Issuer",
     "IssuerConfig",
     "IssuerError",
@@ -135,6 +143,7 @@ __all__ = [
     "liveness_evidence",
     "liveness_schema",
     "parse_datetime",
+    "parse_idempotency_key",
     "schema_errors",
     "schema_url",
     "verify_proof",
