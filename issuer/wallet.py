@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, delete
 
-from did import DIDError, is_did
+from did import DIDError, FetchBusy, is_did
 from did.jws import JWSVerification, verify_did_jws
 from issuer._exceptions import HolderProofInvalid, InvalidHolderDID, OID4VCIError, SessionError
 from issuer.contexts import CREDENTIALS_V1, liveness_context_url
@@ -91,17 +91,23 @@ class WalletIssuer:
         return keys
 
     # sessions --------------------------------------------------------------------------------
-    def create_session(self, *, holder_did: str, device_type: str, face_match: bool, device: str | None) -> Session:
-        # The DID whole, before anything is keyed on it: a DID URL (``#key``, ``?query``) or a
-        # trailing newline would otherwise open sessions, and lockout buckets, of their own.
+    @staticmethod
+    def check_holder_did(holder_did: str) -> None:
+        """Refuse anything but a DID, before anything is keyed on it: a DID URL (``#key``,
+        ``?query``) or a trailing newline would open sessions, lockout buckets and rate-limit
+        budgets of their own for one holder."""
         if not is_did(holder_did) or len(holder_did) > 500:
             raise InvalidHolderDID(HOLDER_DID_RULE)
+
+    def create_session(self, *, holder_did: str, device_type: str, face_match: bool, device: str | None) -> Session:
+        self.check_holder_did(holder_did)
         self.sessions.check_lockout(self.subjects(holder_did, device))
         try:
             self.issuer.resolver.resolve(holder_did)
+        except FetchBusy:
+            raise  # the service is busy (503), the DID is not at fault
         except DIDError as exc:
-            # The code only: the message of a DID error may quote the DID.
-            raise InvalidHolderDID(f"holderDid cannot be resolved ({exc.code})") from exc
+            raise InvalidHolderDID(f"holderDid cannot be resolved: {exc.message}") from exc
         return self.sessions.create(holder_did=holder_did, device_type=device_type, face_match=face_match)
 
     def begin_attempt(self, session_id: str, device: str | None) -> Session:

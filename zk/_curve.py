@@ -8,17 +8,26 @@ constant-time; it only ever handles public data (proofs and keys), never the sco
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeAlias
 
-from py_ecc.fields import optimized_bn128_FQ as FQ
-from py_ecc.fields import optimized_bn128_FQ2 as FQ2
-from py_ecc.fields import optimized_bn128_FQ12 as FQ12
-from py_ecc.optimized_bn128 import optimized_curve as bn
-from py_ecc.optimized_bn128 import optimized_pairing as pairings
+# Importing py_ecc raises the interpreter's recursion limit to 100,000 for the whole process.
+# That disables the guard in C code such as the json decoder: a deeply nested request body then
+# overflows the C stack and kills the server (SIGSEGV) instead of raising RecursionError. The
+# verifier's own recursion is shallow (log2 of a 254-bit scalar), so the limit is put back.
+_recursion_limit = sys.getrecursionlimit()
+try:
+    from py_ecc.fields import optimized_bn128_FQ as FQ
+    from py_ecc.fields import optimized_bn128_FQ2 as FQ2
+    from py_ecc.fields import optimized_bn128_FQ12 as FQ12
+    from py_ecc.optimized_bn128 import optimized_curve as bn
+    from py_ecc.optimized_bn128 import optimized_pairing as pairings
+finally:
+    sys.setrecursionlimit(_recursion_limit)
 
-from zk.proof import G1Point, G2Point
+from zk.proof import G1Point, G2Point  # noqa: E402 - after the guarded import above
 
 PointG1: TypeAlias = tuple[FQ, FQ, FQ]
 PointG2: TypeAlias = tuple[FQ2, FQ2, FQ2]

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import run_blocking
+from api.deps import run_db, run_verification
 from issuer import IdempotencyStore, Issuer, parse_idempotency_key
 
 router = APIRouter(tags=["credentials"])
@@ -131,18 +131,18 @@ async def issue(
         return issuer.issue(body.credential, proof_type=options.proof_type, status_purpose=purpose)
 
     if idempotency_key is None:
-        vc = await run_blocking(request, sign)
+        vc = await run_verification(request, sign)
     else:
         key = parse_idempotency_key(idempotency_key)
         store = IdempotencyStore(issuer.store.engine)
         fingerprint = body.model_dump(mode="json", by_alias=True)
-        vc = await run_blocking(request, lambda: store.run(key, fingerprint, sign))
+        vc = await run_verification(request, lambda: store.run(key, fingerprint, sign))
     return IssueResponse(verifiable_credential=vc)
 
 
 @router.post("/credentials/verify", response_model=VerifyResponse, response_model_by_alias=True)
 async def verify(body: VerifyRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> VerifyResponse:
-    result = await run_blocking(request, lambda: issuer.verify(body.verifiable_credential))
+    result = await run_verification(request, lambda: issuer.verify(body.verifiable_credential))
     return VerifyResponse(
         verified=result.verified,
         checks=result.checks,
@@ -161,5 +161,5 @@ async def verify(body: VerifyRequest, request: Request, issuer: Issuer = Depends
 )
 async def update_status(body: StatusRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> StatusResponse:
     wanted = body.credential_status[0].status
-    status = await run_blocking(request, lambda: issuer.set_status(body.credential_id, wanted))
+    status = await run_db(request, lambda: issuer.set_status(body.credential_id, wanted))
     return StatusResponse(credential_id=body.credential_id, status=status)

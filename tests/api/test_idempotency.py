@@ -18,7 +18,11 @@ from tests.conftest import MODELS_DIR
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(
-        models_dir=MODELS_DIR, state_dir=tmp_path_factory.mktemp("idempotency"), admin_token=TOKEN, public_url=PUBLIC
+        models_dir=MODELS_DIR,
+        state_dir=tmp_path_factory.mktemp("idempotency"),
+        admin_token=TOKEN,
+        public_url=PUBLIC,
+        rate_limits_enabled=False,
     )
     with TestClient(create_app(settings)) as client:
         yield client

@@ -28,7 +28,11 @@ PUBLIC = "http://testserver"
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(
-        models_dir=MODELS_DIR, state_dir=tmp_path_factory.mktemp("echo"), admin_token=TOKEN, public_url=PUBLIC
+        models_dir=MODELS_DIR,
+        state_dir=tmp_path_factory.mktemp("echo"),
+        admin_token=TOKEN,
+        public_url=PUBLIC,
+        rate_limits_enabled=False,  # many requests from one address; limits: test_rate_limits.py
     )
     with TestClient(create_app(settings)) as client:
         yield client

@@ -109,7 +109,7 @@ def test_the_key_must_be_authorised_for_authentication() -> None:
     resolver = DIDResolver([], static={"did:web:wallet.example": DIDDocument.parse(document)})
     token = hand_made(header(kid="did:web:wallet.example#k1"), claims())
     refused = check(token, resolver, expected_did="did:web:wallet.example")
-    assert not refused.valid and "(verification_method_not_found)" in refused.reasons[0]
+    assert not refused.valid and "not authorised for authentication" in refused.reasons[0]
     allowed = check(token, resolver, expected_did="did:web:wallet.example", purpose="assertionMethod")
     assert allowed.valid
 
