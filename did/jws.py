@@ -122,7 +122,7 @@ def verify_did_jws(
         method = resolver.verification_method(kid, purpose)
         public = method.ed25519_public_key()
     except DIDError as exc:
-        return _fail(f"the signing key could not be used: {exc.message}", **known)  # quotes no input
+        return _fail(f"the signing key could not be used: {exc.message}", **known)
     try:
         claims = jwt.decode(
             token,
