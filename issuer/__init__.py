@@ -8,8 +8,11 @@ from issuer._exceptions import (
     CredentialAlreadyIssued,
     CredentialNotFound,
     HolderProofInvalid,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     InvalidCredential,
     InvalidHolderDID,
+    InvalidIdempotencyKey,
     IssuerError,
     IssuerKeyError,
     LockedOut,
@@ -47,6 +50,8 @@ from issuer.credential import (
     parse_datetime,
     xsd_datetime,
 )
+from issuer.database import database_engine
+from issuer.idempotency import IdempotencyStore, parse_idempotency_key
 from issuer.proofs import (
     ED25519_SIGNATURE_2020,
     EDDSA_RDFC_2022,
@@ -59,7 +64,7 @@ from issuer.proofs import (
 from issuer.schema import liveness_schema, schema_errors
 from issuer.service import Issuer, IssuerConfig, RemoteStatusSource
 from issuer.sessions import LockoutPolicy, Session, SessionPolicy, SessionStore
-from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition, database_engine
+from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition
 from issuer.verify import CheckOutcome, CredentialVerifier, EvidenceChecker, StatusListSource, VerificationResult
 from issuer.wallet import CONFIGURATION_ID, PRE_AUTHORIZED_GRANT, PROOF_JWT_TYPE, WalletConfig, WalletIssuer
 
@@ -88,8 +93,12 @@ __all__ = [
     "CredentialVerifier",
     "EvidenceChecker",
     "HolderProofInvalid",
+    "IdempotencyKeyInUse",
+    "IdempotencyKeyReused",
+    "IdempotencyStore",
     "InvalidCredential",
     "InvalidHolderDID",
+    "InvalidIdempotencyKey",
     "Issuer",
     "IssuerConfig",
     "IssuerError",
@@ -134,6 +143,7 @@ __all__ = [
     "liveness_evidence",
     "liveness_schema",
     "parse_datetime",
+    "parse_idempotency_key",
     "schema_errors",
     "schema_url",
     "verify_proof",

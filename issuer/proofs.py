@@ -135,8 +135,7 @@ def verify_proof(
     vm_id = vm if isinstance(vm, str) else None
     suite = suite_of(proof)
     if suite is None:
-        kind = f"{proof.get('type')}/{proof.get('cryptosuite')}" if "cryptosuite" in proof else proof.get("type")
-        return ProofCheck(False, vm_id, f"unsupported proof type {str(kind)[:80]}")
+        return ProofCheck(False, vm_id, f"unsupported proof type; use one of {', '.join(PROOF_TYPES)}")
     if vm_id is None:
         return ProofCheck(False, None, "the proof names no verificationMethod")
     if proof.get("proofPurpose") != expected_purpose:
@@ -157,7 +156,7 @@ def verify_proof(
     try:
         message = _hash_data(document, proof, loader, signing=False)
     except IssuerError as exc:
-        return ProofCheck(False, vm_id, f"cannot canonicalise: {exc.message}")
+        return ProofCheck(False, vm_id, f"cannot canonicalise ({exc.code})")
     if not key.verify(signature, message):
         return ProofCheck(False, vm_id, "the signature does not verify")
     return ProofCheck(True, vm_id)

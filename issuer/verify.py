@@ -191,7 +191,7 @@ class CredentialVerifier:
             return CheckOutcome("status", "failed", "malformed BitstringStatusListEntry"), None
         listing = self.status_source(url) if self.status_source is not None else None
         if listing is None:
-            return CheckOutcome("status", "unchecked", f"status list {url[:200]} not available (offline)"), None
+            return CheckOutcome("status", "unchecked", "the status list is not available (offline)"), None
         problem = self._check_list(listing, url, issuer, purpose)
         if problem:
             return CheckOutcome("status", "failed", problem), None
