@@ -27,9 +27,10 @@ from did import (
     did_key_from_public_key,
     single_key_document,
 )
-from issuer._exceptions import InvalidCredential, SchemaValidationError
+from issuer._exceptions import CredentialTooComplex, InvalidCredential, SchemaValidationError
 from issuer.bitstring import bits_from_indexes, encode_list
 from issuer.canonical import canonicalize
+from issuer.complexity import check_structure
 from issuer.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextLoader, liveness_context_url
 from issuer.credential import (
     build_liveness_credential,
@@ -57,7 +58,11 @@ class IssuerConfig:
 
 
 class RemoteStatusSource:
-    """Fetches a foreign issuer's status list credential over HTTPS, bounded in time and size."""
+    """Fetches a foreign issuer's status list credential over HTTPS, bounded in time and size.
+
+    The body is held to the same structural caps as a credential (``CredentialTooComplex``):
+    a status list is one small node with one long string.
+    """
 
     def __init__(self, client: httpx.Client, *, max_bytes: int = 2 * 1024 * 1024) -> None:
         self._client = client
@@ -78,7 +83,12 @@ class RemoteStatusSource:
             data = json.loads(bytes(body))
         except (httpx.HTTPError, ValueError):
             return None
-        return data if isinstance(data, dict) else None
+        except RecursionError as exc:
+            raise CredentialTooComplex("the status list credential is nested too deeply to parse") from exc
+        if not isinstance(data, dict):
+            return None
+        check_structure(data)
+        return data
 
 
 class Issuer:
@@ -188,6 +198,7 @@ class Issuer:
         """
         proof_type = proof_type or self.config.proof_type
         purpose = self.config.status_purpose if status_purpose == "" else status_purpose
+        check_structure(credential)  # before the copy, the schema and the JSON-LD work
         doc = self._complete(credential)
         errors = schema_errors(doc)
         if errors:
