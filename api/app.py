@@ -15,12 +15,15 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-import anyio
 from fastapi import FastAPI
 
+from api.capacity import BoundedPool, Pools
+from api.client_address import TrustedProxies
 from api.errors import install_error_handlers
 from api.issuer_setup import build_issuer, build_wallet
-from api.middleware import BodyLimitMiddleware
+from api.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
+from api.openapi import install_openapi
+from api.ratelimit import RateLimitMiddleware, build_rate_limits
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
 from api.routes import oid4vci as oid4vci_routes
@@ -69,6 +72,9 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
     state.issuer = build_issuer(settings)
     logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
+    # Who the client is (X-Forwarded-For only from trusted proxies) and how often it may call.
+    state.trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)
+    state.rate_limits = build_rate_limits(settings, state.issuer)
     state.wallet = build_wallet(
         settings,
         state.issuer,
@@ -84,7 +90,9 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     )
     for burst_route in ("/blink-check", "/passive-monitor"):
         state.body_limits[burst_route] = settings.max_frames_request_bytes
-    state.limiter = anyio.CapacityLimiter(settings.max_concurrency)
+    state.pools = build_pools(settings)
+    state.health_cache = {}
+    state.client_timeouts = ClientTimeouts(settings.client_body_timeout_seconds, settings.client_min_body_rate)
     state.fhe_limits = FHELimits(settings.fhe_max_context_bytes, settings.fhe_max_ciphertext_bytes)
     # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
     state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
@@ -133,14 +141,58 @@ def engine_config(settings: Settings) -> EngineConfig:
     )
 
 
+def build_pools(settings: Settings) -> Pools:
+    """One bounded pool per kind of blocking work (see api/capacity.py)."""
+    return Pools(
+        inference=BoundedPool("inference", settings.max_concurrency, settings.max_queue),
+        verification=BoundedPool("verification", settings.verify_concurrency, settings.verify_max_queue),
+        # Requests whose work may fetch run as many at a time as the fetcher fetches (did/fetch.py).
+        outbound=BoundedPool("outbound", settings.outbound_max_concurrency, settings.outbound_max_queue),
+        database=BoundedPool("database", settings.db_pool_size, settings.db_max_queue),
+        # The prover worker has its own bounded queue (zk_max_queue); these threads only wait on it.
+        prover=BoundedPool("prover", settings.zk_max_queue, 0),
+    )
+
+
+# Routes whose work runs on a pool: when that pool is full they are refused before the body is
+# read. Longest prefix wins; everything else is admitted (its route may still refuse later).
+_POOL_BY_PREFIX = {
+    "/detect": "inference",
+    "/liveness": "inference",
+    "/antispoof": "inference",
+    "/face-match": "inference",
+    "/verify": "inference",
+    "/smile-check": "inference",
+    "/blink-check": "inference",
+    "/passive-monitor": "inference",
+    "/challenge/": "inference",
+    "/fhe/": "inference",
+    "/credentials/verify": "verification",
+    "/credentials/issue": "verification",
+}
+
+
+def _longest_prefix(table: dict[str, Any], path: str) -> Any:
+    best, found = -1, None
+    for prefix, value in table.items():
+        if path.startswith(prefix) and len(prefix) > best:
+            best, found = len(prefix), value
+    return found
+
+
 def body_limit(state: Any, path: str) -> int:
     """The request-body limit for ``path``: the longest matching prefix in
     ``state.body_limits``, else ``settings.max_request_bytes`` (sized for two images)."""
-    best, limit = -1, int(state.settings.max_request_bytes)
-    for prefix, prefix_limit in state.body_limits.items():
-        if path.startswith(prefix) and len(prefix) > best:
-            best, limit = len(prefix), prefix_limit
-    return limit
+    limit = _longest_prefix(state.body_limits, path)
+    return int(state.settings.max_request_bytes if limit is None else limit)
+
+
+def body_policy(state: Any, path: str) -> BodyPolicy:
+    pool_name = _longest_prefix(_POOL_BY_PREFIX, path)
+    if path.startswith("/sessions/") and path.endswith("/frames"):
+        pool_name = "inference"
+    pool = getattr(state.pools, pool_name) if pool_name else None
+    return BodyPolicy(body_limit(state, path), pool)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -167,8 +219,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=lambda path: body_limit(app.state, path))
+    app.add_middleware(
+        RequestGuardMiddleware,
+        policy=lambda path: body_policy(app.state, path),
+        timeouts=lambda: app.state.client_timeouts,
+    )
+    app.add_middleware(RateLimitMiddleware)  # outermost: a refused client's body is never read
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(web_page.router)
     app.include_router(health.router)
     app.include_router(faces.router)

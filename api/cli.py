@@ -108,13 +108,12 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: LIVECRED_HOST or 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: PORT or 5003).")] = None,
 ) -> None:
-    """Run the HTTP service (the same app as `uvicorn api.main:app`)."""
-    import uvicorn
-
+    """Run the HTTP service (the app of `uvicorn api.main:app`, with slow clients cut off and
+    proxy headers trusted only from LIVECRED_TRUSTED_PROXIES)."""
+    from api.server import serve as run_server
     from api.settings import Settings
 
-    settings = Settings()
-    uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port)
+    run_server(Settings(), host=host, port=port)
 
 
 def main() -> None:

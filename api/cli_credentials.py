@@ -12,14 +12,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.issuer_setup import build_issuer, issuer_did, load_issuer_key
+from api.issuer_setup import build_issuer, fetch_policy, issuer_did, load_issuer_key
 from api.settings import Settings
-from did import DIDError, DIDResolver, KeyDIDResolver, WebDIDResolver, did_key_from_public_key, single_key_document
+from did import (
+    DIDError,
+    DIDResolver,
+    Fetcher,
+    KeyDIDResolver,
+    WebDIDResolver,
+    did_key_from_public_key,
+    single_key_document,
+)
 from issuer import ContextLoader, CredentialVerifier, IssuerError, RemoteStatusSource, VerificationResult
 from issuer.contexts import liveness_context_url
 from issuer.zk_evidence import FaceMatchEvidenceChecker
@@ -70,10 +77,10 @@ def _read_credential(path: Path) -> Any:
 
 
 def offline_verifier(settings: Settings, *, online: bool) -> CredentialVerifier:
-    client = httpx.Client(timeout=settings.did_web_timeout, follow_redirects=False) if online else None
+    fetcher = Fetcher(fetch_policy(settings)) if online else None
     drivers: list[Any] = [KeyDIDResolver()]
-    if client is not None:
-        drivers.append(WebDIDResolver(client))
+    if fetcher is not None:
+        drivers.append(WebDIDResolver(fetcher))
     loader = ContextLoader([liveness_context_url(settings.resolved_public_url), *settings.trusted_context_urls])
     try:
         checker: FaceMatchEvidenceChecker | None = FaceMatchEvidenceChecker(
@@ -85,7 +92,7 @@ def offline_verifier(settings: Settings, *, online: bool) -> CredentialVerifier:
     return CredentialVerifier(
         DIDResolver(drivers),
         loader,
-        status_source=RemoteStatusSource(client) if client is not None else None,
+        status_source=RemoteStatusSource(fetcher) if fetcher is not None else None,
         evidence_checker=checker,
         clock=lambda: datetime.now(UTC),
     )

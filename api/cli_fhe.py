@@ -29,6 +29,7 @@ from fhe import (
     EncryptedEmbedding,
     FHEError,
     FHELimits,
+    InputTooLarge,
     Metric,
     decode_base64,
 )
@@ -64,6 +65,8 @@ def _read_blob(path: Path, max_bytes: int) -> bytes:
     """A file holding an envelope, raw or as base64 text."""
     raw = path.read_bytes()
     if raw.startswith(MAGIC):
+        if len(raw) > max_bytes:
+            raise InputTooLarge(f"over the limit of {max_bytes} bytes", field=path.name)
         return raw
     return decode_base64(raw, max_bytes=max_bytes, field=path.name)
 

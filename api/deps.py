@@ -1,4 +1,9 @@
-"""Request-scoped access to what the lifespan built, and the way blocking work is run."""
+"""Request-scoped access to what the lifespan built, and the way blocking work is run.
+
+Blocking work never runs on anyio's shared default thread pool: each kind goes to its own
+bounded pool (``api/capacity.py``), which refuses with 503 ``server_busy`` when full and drops
+jobs whose client left while they waited.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-import anyio.to_thread
 from fastapi import Request
 
+from api.capacity import BoundedPool, Pools
 from api.schemas import TimedResponse
 from liveness import FrameLimits, ImageLimits, LivenessEngine, ModelUnavailable
 from liveness.models import FETCH_HINT
@@ -37,9 +42,39 @@ def get_frame_limits(request: Request) -> FrameLimits:
     return limits
 
 
+def get_pools(request: Request) -> Pools:
+    pools: Pools = request.app.state.pools
+    return pools
+
+
+async def run_on(request: Request, pool: BoundedPool, func: Callable[[], T]) -> T:
+    """Run ``func`` on ``pool``; skipped (never started) when the client has already gone."""
+    return await pool.run(func, client_gone=request.is_disconnected)
+
+
 async def run_blocking(request: Request, func: Callable[[], T]) -> T:
-    """Run CPU-bound work (decode + inference) off the event loop, bounded by max_concurrency."""
-    return await anyio.to_thread.run_sync(func, limiter=request.app.state.limiter)
+    """CPU-bound work (decode + inference) on the inference pool, bounded by max_concurrency."""
+    return await run_on(request, get_pools(request).inference, func)
+
+
+async def run_db(request: Request, func: Callable[[], T]) -> T:
+    """Database work on the database pool: a stuck database never holds the inference threads."""
+    return await run_on(request, get_pools(request).database, func)
+
+
+async def run_verification(request: Request, func: Callable[[], T]) -> T:
+    """Canonicalisation and signature checks on their own small pool, never the inference one."""
+    return await run_on(request, get_pools(request).verification, func)
+
+
+async def run_outbound(request: Request, func: Callable[[], T]) -> T:
+    """Work that may wait on other hosts (did:web resolution) on its own pool."""
+    return await run_on(request, get_pools(request).outbound, func)
+
+
+async def run_prover(request: Request, func: Callable[[], T]) -> T:
+    """Waiting on the prover worker, on threads of its own."""
+    return await run_on(request, get_pools(request).prover, func)
 
 
 Timed = TypeVar("Timed", bound=TimedResponse)

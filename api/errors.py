@@ -1,7 +1,9 @@
 """Exceptions -> HTTP, in one table. Every error body is ``{"code", "message"[, "field"]}``.
 
 Rules: anything the client sent wrong is a 4xx with a stable ``code``; a missing model is 503;
-nothing a client sends produces a 500, and a 500 never carries a traceback. Request validation
+nothing a client sends produces a 500, and a 500 never carries a traceback. Every 503 carries
+``Retry-After``: whatever is unavailable (a model, the prover, the database, a full pool), a
+client is told when to come back instead of retrying at once. Request validation
 errors are rewritten without pydantic's ``input`` echo, which would otherwise copy a client's
 base64 image into the response.
 """
@@ -13,13 +15,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.capacity import ClientDisconnected, ServerBusy
 from did import (
     DIDError,
     DIDNotFound,
     DIDResolutionError,
+    FetchBusy,
     InvalidDID,
     InvalidKey,
     UnsupportedDIDMethod,
@@ -118,6 +122,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (InvalidDID, 400),
     (InvalidKey, 400),
     (UnsupportedDIDMethod, 400),
+    (FetchBusy, 503),
     (DIDNotFound, 404),
     (VerificationMethodNotFound, 404),
     (DIDResolutionError, 502),
@@ -153,6 +158,17 @@ _HTTP_CODES = {
 }
 
 
+# Seconds a client should wait after a 503 whose cause has no better estimate.
+RETRY_AFTER_SECONDS = 5
+
+
+def retry_headers(status: int, headers: dict[str, str] | None = None) -> dict[str, str] | None:
+    """``headers`` with ``Retry-After`` added to a 503 that lacks one."""
+    if status != 503 or (headers and any(k.lower() == "retry-after" for k in headers)):
+        return headers
+    return {**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def status_for(exc: Exception) -> int:
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
@@ -181,7 +197,22 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     code = getattr(exc, "code", "error")
     message = getattr(exc, "message", code.replace("_", " "))
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LockedOut) else None
-    return JSONResponse(status_code=status_for(exc), content=error_body(code, message, **extra), headers=headers)
+    status = status_for(exc)
+    return JSONResponse(
+        status_code=status, content=error_body(code, message, **extra), headers=retry_headers(status, headers)
+    )
+
+
+async def _server_busy(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServerBusy)
+    return JSONResponse(
+        status_code=503, content=error_body(exc.code, exc.message), headers={"Retry-After": str(exc.retry_after)}
+    )
+
+
+async def _client_disconnected(request: Request, exc: Exception) -> Response:
+    # Nobody reads this answer; 499 is nginx's name for it in access logs.
+    return Response(status_code=499)
 
 
 async def _oauth_error(request: Request, exc: Exception) -> JSONResponse:
@@ -193,7 +224,7 @@ async def _oauth_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         status_code=exc.status,
         content={"error": exc.error, "error_description": exc.message},
-        headers=headers,
+        headers=retry_headers(exc.status, headers),
     )
 
 
@@ -225,7 +256,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if isinstance(exc.detail, dict):  # raised by our own routes with a specific code
         code, message = str(exc.detail.get("code", code)), str(exc.detail.get("message", message))
-    return JSONResponse(status_code=exc.status_code, content=error_body(code, message), headers=exc.headers)
+    return JSONResponse(
+        status_code=exc.status_code,
+        content=error_body(code, message),
+        headers=retry_headers(exc.status_code, dict(exc.headers) if exc.headers else None),
+    )
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
@@ -238,6 +273,8 @@ def install_error_handlers(app: FastAPI) -> None:
     for base in DOMAIN_ERRORS:
         app.add_exception_handler(base, _domain_error)
     app.add_exception_handler(OID4VCIError, _oauth_error)
+    app.add_exception_handler(ServerBusy, _server_busy)
+    app.add_exception_handler(ClientDisconnected, _client_disconnected)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)

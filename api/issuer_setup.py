@@ -12,10 +12,16 @@ import hashlib
 import logging
 from datetime import timedelta
 
-import httpx
-
 from api.settings import Settings
-from did import DIDError, Ed25519KeyPair, did_web_from_domain, load_or_create_key_file, read_key_file
+from did import (
+    DIDError,
+    Ed25519KeyPair,
+    Fetcher,
+    FetchPolicy,
+    did_web_from_domain,
+    load_or_create_key_file,
+    read_key_file,
+)
 from issuer import (
     Issuer,
     IssuerConfig,
@@ -66,6 +72,21 @@ def issuer_config(settings: Settings) -> IssuerConfig:
     )
 
 
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """did:web and status list fetches (issue 13). A ``LIVECRED_DID_WEB_TIMEOUT`` set without
+    ``LIVECRED_OUTBOUND_DEADLINE_SECONDS`` is still honoured, now as the total deadline."""
+    deadline = settings.outbound_deadline_seconds
+    if "did_web_timeout" in settings.model_fields_set and "outbound_deadline_seconds" not in settings.model_fields_set:
+        deadline = settings.did_web_timeout
+    return FetchPolicy(
+        deadline_seconds=deadline,
+        max_concurrency=settings.outbound_max_concurrency,
+        allow_hosts=tuple(settings.outbound_allow_hosts),
+        ca_file=settings.outbound_ca_file,
+        failure_ttl_seconds=settings.outbound_failure_ttl_seconds,
+    )
+
+
 def build_issuer(settings: Settings) -> Issuer:
     """A started issuer (database schema created, key metadata recorded)."""
     if settings.database_url is None:
@@ -77,7 +98,7 @@ def build_issuer(settings: Settings) -> Issuer:
         store,
         issuer_config(settings),
         did=issuer_did(settings),
-        http=httpx.Client(timeout=settings.did_web_timeout, follow_redirects=False),
+        fetcher=Fetcher(fetch_policy(settings)),
     )
     issuer.start()
     return issuer

@@ -118,10 +118,17 @@ class ModelInfo(BaseModel):
     state: str
 
 
+class ComponentHealth(BaseModel):
+    state: str = Field(description="ok, unavailable (checked and failing) or busy (not checked: pool full).")
+    code: str | None = Field(None, description="Why it is not ok (a stable code, no detail).")
+
+
 class HealthResponse(BaseModel):
-    status: str
-    ready: bool
+    status: str = Field(description="ok; degraded (face routes work, the database or prover does not); not_ready.")
+    ready: bool = Field(description="The liveness engine is loaded: face routes can answer.")
     models: list[ModelInfo]
     missing_models: list[str]
     hint: str | None = None
     issuer_did: str | None = None
+    database: ComponentHealth | None = None
+    prover: ComponentHealth | None = None

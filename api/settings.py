@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
+from limits import parse_many
 from platformdirs import user_cache_path, user_data_path
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from api.client_address import TrustedProxies
+from did import FetchPolicy
 from liveness.challenges import CHALLENGE_TYPES
 
 
@@ -118,7 +121,9 @@ class Settings(BaseSettings):
     credential_min_face_match_confidence: float = Field(
         0.6, ge=0.0, le=1.0, description="Lowest face-match threshold a credential's Groth16 evidence may prove."
     )
-    did_web_timeout: float = Field(5.0, gt=0, le=60, description="Seconds for did:web / status list fetches.")
+    did_web_timeout: float = Field(
+        5.0, gt=0, le=60, description="Deprecated: outbound_deadline_seconds (still honoured when only this is set)."
+    )
 
     # Liveness sessions (the wallet path, /sessions and OpenID4VCI) and the lockout guarding them.
     session_ttl_seconds: int = Field(600, ge=30, le=86_400, description="A session expires this long after creation.")
@@ -135,6 +140,28 @@ class Settings(BaseSettings):
     lockout_failures: int = Field(5, ge=1, le=1000, description="Failures within the window that lock out.")
     lockout_window_seconds: int = Field(180, ge=1, description="Window in which failures are counted.")
     lockout_seconds: int = Field(1800, ge=1, description="How long a holder DID / device stays locked out.")
+
+    # Issue 13: load shedding, isolation and slow clients. Each kind of blocking work has a pool
+    # of its own (api/capacity.py); a full pool answers 503 server_busy with Retry-After.
+    max_queue: int = Field(
+        32, ge=0, le=10_000, description="Inference requests that may wait beyond max_concurrency before 503."
+    )
+    verify_concurrency: int = Field(2, ge=1, le=64, description="Credential verifications/issuances at once.")
+    verify_max_queue: int = Field(16, ge=0, le=10_000, description="Verifications that may wait before 503.")
+    outbound_max_queue: int = Field(
+        32, ge=0, le=10_000, description="Requests that may fetch (did:web holders) waiting before 503."
+    )
+    db_pool_size: int = Field(5, ge=1, le=100, description="Database connections (and threads using them).")
+    db_max_queue: int = Field(64, ge=0, le=10_000, description="Database calls that may wait before 503.")
+    client_header_timeout_seconds: float = Field(
+        10.0, gt=0, le=600, description="`livecred serve`: a request's headers must arrive within this."
+    )
+    client_body_timeout_seconds: float = Field(
+        10.0, gt=0, le=600, description="Grace for a request body before the minimum rate applies (408)."
+    )
+    client_min_body_rate: int = Field(
+        16 * 1024, ge=0, description="Bytes per second a request body must keep up after the grace (0 = off)."
+    )
 
     @field_validator("session_challenges")
     @classmethod
@@ -183,6 +210,94 @@ class Settings(BaseSettings):
         """Body limit of a burst: every frame at its byte limit, base64-encoded, plus the JSON around it."""
         per_frame = (min(self.max_frame_bytes, self.max_image_bytes) + 2) // 3 * 4 + 1024
         return self.max_frames * per_frame + 64 * 1024
+
+    # issue 13: rate limits and client address
+    # Limits in `limits` notation ("10/minute;100/hour"), one budget per client address (or holder
+    # DID) and family; empty = no limit for that family. Sized for a public deployment: a wallet
+    # needs one session, token, nonce and credential per credential and a few frame submissions,
+    # with room for retries and for clients sharing one address (NAT).
+    rate_limits_enabled: bool = Field(True, description="Switch every rate limit off (false).")
+    rate_limit_storage: str = Field(
+        "database",
+        description="Where the counters live: database (the issuer database, shared by replicas), "
+        "memory (this process only) or a redis:// URL (pip install 'livecred[redis]').",
+    )
+    rate_limit_sessions: str = Field("10/minute;100/hour", description="POST /sessions per client address.")
+    rate_limit_sessions_per_did: str = Field("5/minute;30/hour", description="POST /sessions per holder DID.")
+    rate_limit_nonces: str = Field("20/minute;200/hour", description="POST /nonce per client address.")
+    rate_limit_tokens: str = Field("20/minute;200/hour", description="POST /token per client address.")
+    rate_limit_credentials: str = Field(
+        "20/minute;200/hour", description="POST /credential and /sessions/{id}/credential per client address."
+    )
+    rate_limit_verifications: str = Field(
+        "60/minute;1000/hour", description="POST /credentials/verify per client address."
+    )
+    rate_limit_faces: str = Field(
+        "30/minute;300/hour",
+        description="The face routes together (/detect ... /fhe/distance, /sessions/{id}/frames) per client address.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="IPs and CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated); "
+        "empty = trust nobody, the client is the TCP peer.",
+    )
+
+    @field_validator(
+        "rate_limit_sessions",
+        "rate_limit_sessions_per_did",
+        "rate_limit_nonces",
+        "rate_limit_tokens",
+        "rate_limit_credentials",
+        "rate_limit_verifications",
+        "rate_limit_faces",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(f"not a rate limit like '10/minute;100/hour': {value!r}") from exc
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        value = value.strip()
+        if value not in ("database", "memory") and not value.startswith(("redis://", "rediss://", "redis+")):
+            raise ValueError("LIVECRED_RATE_LIMIT_STORAGE must be database, memory or a redis:// URL")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        TrustedProxies.parse(value)  # raises ValueError naming the bad entry
+        return value
+
+    # issue 13: outbound fetches (did:web documents, status lists of other issuers; did/fetch.py)
+    outbound_deadline_seconds: float = Field(
+        5.0, gt=0, le=60, description="Total time for one fetch: name lookup, connect, TLS, headers and body."
+    )
+    outbound_max_concurrency: int = Field(8, ge=1, le=256, description="Fetches at once; more wait briefly, then 503.")
+    outbound_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated host or host:port fetched even at private addresses, on that port (dev, tests).",
+    )
+    outbound_ca_file: Path | None = Field(None, description="PEM bundle trusted besides certifi's (a development CA).")
+    outbound_failure_ttl_seconds: float = Field(
+        60.0, ge=0, le=3600, description="A failed host or URL is not fetched again for this long; 0 = always retry."
+    )
+
+    @field_validator("outbound_allow_hosts", mode="before")
+    @classmethod
+    def _split_allow_hosts(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("outbound_allow_hosts")
+    @classmethod
+    def _valid_allow_hosts(cls, value: list[str]) -> list[str]:
+        FetchPolicy(allow_hosts=tuple(value))  # ValueError names a malformed entry
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -12,8 +12,8 @@ genuine credential for comparison. What one request costs is the JSON parse of t
 unbounded implementation without waiting minutes per row).
 
 Rows marked "at the caps" are as large as ``check_structure`` lets through (the worst that reaches
-canonicalisation); the others are as large as the body limit allows. Bodies nested deeper than
-the JSON parser's recursion limit (~1000) never reach the verifier: the API answers 400.
+canonicalisation); the others are as large as the body limit allows. Over HTTP, bodies nested
+deeper than 64 never reach the verifier: the API's JSON guard answers 400 ``json_too_deep``.
 """
 
 from __future__ import annotations

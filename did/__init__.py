@@ -1,16 +1,20 @@
 """Decentralized identifiers: Ed25519 Multikey keys, ``did:key``, ``did:web``, DID documents and
-resolution through one cached resolver. No dependency on the rest of livecred."""
+resolution through one cached resolver, and the guarded ``Fetcher`` every outbound fetch of a
+client-named URL goes through. No dependency on the rest of livecred."""
 
 from did._exceptions import (
     DIDError,
     DIDNotFound,
     DIDResolutionError,
+    FetchBusy,
+    FetchError,
     InvalidDID,
     InvalidKey,
     UnsupportedDIDMethod,
     VerificationMethodNotFound,
 )
 from did.document import DID_CONTEXT, MULTIKEY_CONTEXT, DIDDocument, VerificationMethod, single_key_document
+from did.fetch import Fetcher, FetchPolicy
 from did.key_method import KeyDIDResolver, did_key_document, did_key_from_public_key, public_key_from_did_key
 from did.keyfile import load_or_create_key_file, read_key_file, write_key_file
 from did.keys import Ed25519KeyPair, Ed25519PublicKey
@@ -27,6 +31,10 @@ __all__ = [
     "DIDResolver",
     "Ed25519KeyPair",
     "Ed25519PublicKey",
+    "FetchBusy",
+    "FetchError",
+    "FetchPolicy",
+    "Fetcher",
     "InvalidDID",
     "InvalidKey",
     "KeyDIDResolver",

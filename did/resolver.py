@@ -4,6 +4,10 @@
 ``WebDIDResolver``, or anything with ``method`` and ``resolve``); an unknown method is an
 ``UnsupportedDIDMethod`` naming the ones supported. ``static`` documents (the issuer's own DID)
 resolve without the network.
+
+Failures are cached too, for ``failure_ttl_seconds`` in the same bounded LRU: a DID that did not
+resolve (``DIDResolutionError``, including ``DIDNotFound``) is not fetched again at every request
+that names it. ``FetchBusy`` (no fetch slot free) is not a failure of the DID and is not cached.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
-from did._exceptions import InvalidDID, UnsupportedDIDMethod
+from did._exceptions import DIDResolutionError, InvalidDID, UnsupportedDIDMethod
 from did.document import DIDDocument, VerificationMethod
 
 _DID = re.compile(r"^did:([a-z0-9]+):[A-Za-z0-9._:%-]+$")
@@ -43,15 +47,18 @@ class DIDResolver:
         *,
         static: Mapping[str, DIDDocument] | None = None,
         ttl_seconds: float = 300.0,
+        failure_ttl_seconds: float = 60.0,
         max_entries: int = 1024,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._drivers = {d.method: d for d in drivers}
         self._static = dict(static or {})
         self._ttl = ttl_seconds
+        self._failure_ttl = failure_ttl_seconds
         self._max = max_entries
         self._clock = clock
-        self._cache: OrderedDict[str, tuple[float, DIDDocument]] = OrderedDict()
+        # A document, or the class and message of the error its resolution raised.
+        self._cache: OrderedDict[str, tuple[float, DIDDocument | tuple[type[DIDResolutionError], str]]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -67,17 +74,29 @@ class DIDResolver:
             hit = self._cache.get(did)
             if hit is not None and hit[0] > now:
                 self._cache.move_to_end(did)
-                return hit[1]
+                cached = hit[1]
+                if isinstance(cached, DIDDocument):
+                    return cached
+                error, message = cached
+                raise error(message)
         driver = self._drivers.get(method)
         if driver is None:
             raise UnsupportedDIDMethod(f"DID method {method!r} is not supported (supported: {', '.join(self.methods)})")
-        document = driver.resolve(did)
+        try:
+            document = driver.resolve(did)
+        except DIDResolutionError as exc:
+            if self._failure_ttl > 0:
+                self._store(did, now + self._failure_ttl, (type(exc), exc.message))
+            raise
+        self._store(did, now + self._ttl, document)
+        return document
+
+    def _store(self, did: str, expires: float, value: DIDDocument | tuple[type[DIDResolutionError], str]) -> None:
         with self._lock:
-            self._cache[did] = (now + self._ttl, document)
+            self._cache[did] = (expires, value)
             self._cache.move_to_end(did)
             while len(self._cache) > self._max:
                 self._cache.popitem(last=False)
-        return document
 
     def verification_method(self, did_url: str, purpose: str | None = None) -> VerificationMethod:
         return self.resolve(did_url).find_method(did_url, purpose)

@@ -2,8 +2,10 @@
 
 ``did:web:example.com`` -> ``https://example.com/.well-known/did.json``;
 ``did:web:example.com:issuers:live`` -> ``https://example.com/issuers/live/did.json``;
-a port is percent-encoded (``did:web:localhost%3A8443``). Resolution is a bounded GET (timeout,
-size cap, no redirects to other hosts) and the document must name the DID it was fetched for.
+a port is percent-encoded (``did:web:localhost%3A8443``). Resolution is one ``did.fetch`` GET
+(public addresses and port 443 only, a total deadline, a size cap, no redirects) and the document
+must name the DID it was fetched for. Every fetch failure is the same ``DIDResolutionError``
+(``did_resolution_failed``, one message): the reason is in the debug log, never in the error.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ import json
 import re
 from urllib.parse import quote, unquote, urlsplit
 
-import httpx
-
-from did._exceptions import DIDNotFound, DIDResolutionError, InvalidDID
+from did._exceptions import DIDNotFound, DIDResolutionError, FetchError, InvalidDID
 from did.document import DIDDocument
+from did.fetch import Fetcher
 
 PREFIX = "did:web:"
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -56,36 +57,28 @@ def did_web_to_url(did: str) -> str:
 
 
 class WebDIDResolver:
-    """Resolves ``did:web`` with an ``httpx.Client`` (pass one with a ``MockTransport`` in tests)."""
+    """Resolves ``did:web`` through a ``Fetcher`` (shared with the status-list fetches)."""
 
     method = "web"
+    FETCH_FAILED = "the DID document could not be fetched"
+    NOT_FOUND = "no DID document is published for this DID"
 
-    def __init__(
-        self, client: httpx.Client | None = None, *, timeout: float = 5.0, max_bytes: int = 256 * 1024
-    ) -> None:
-        self._client = client or httpx.Client(timeout=timeout, follow_redirects=False)
-        self._timeout = timeout
+    def __init__(self, fetcher: Fetcher | None = None, *, max_bytes: int = 256 * 1024) -> None:
+        self._fetcher = fetcher or Fetcher()
         self._max_bytes = max_bytes
 
     def resolve(self, did: str) -> DIDDocument:
         did = did.split("#", 1)[0]
         url = did_web_to_url(did)
         try:
-            with self._client.stream("GET", url, timeout=self._timeout, headers={"Accept": "application/json"}) as r:
-                if r.status_code in (404, 410):
-                    raise DIDNotFound(f"{did}: {url} answered {r.status_code}")
-                if r.status_code != 200:
-                    raise DIDResolutionError(f"{did}: {url} answered {r.status_code}")
-                body = bytearray()
-                for chunk in r.iter_bytes():
-                    body += chunk
-                    if len(body) > self._max_bytes:
-                        raise DIDResolutionError(f"{did}: the document is larger than {self._max_bytes} bytes")
-        except httpx.HTTPError as exc:
-            raise DIDResolutionError(f"{did}: could not fetch {url} ({type(exc).__name__})") from exc
+            body = self._fetcher.get(url, accept="application/did+json, application/json", max_bytes=self._max_bytes)
+        except FetchError as exc:
+            if exc.status in (404, 410):
+                raise DIDNotFound(self.NOT_FOUND) from exc
+            raise DIDResolutionError(self.FETCH_FAILED) from exc
         try:
-            data = json.loads(bytes(body))
-        except ValueError as exc:
+            data = json.loads(body)
+        except (ValueError, RecursionError) as exc:
             raise DIDResolutionError(f"{did}: the document at {url} is not JSON") from exc
         document = DIDDocument.parse(data)
         if document.id != did:
@@ -93,4 +86,4 @@ class WebDIDResolver:
         return document
 
     def close(self) -> None:
-        self._client.close()
+        self._fetcher.close()

@@ -1,16 +1,20 @@
 """Just enough of the protobuf wire format to read and edit a serialized TenSEAL context.
 
-TenSEAL serializes a context as ``TenSEALContextProto`` (``tenseal/proto/tensealcontext.proto``)::
+TenSEAL serializes a context as ``TenSEALContextProto`` (``tenseal/proto/tensealcontext.proto``)
+and a CKKS vector as ``CKKSVectorProto`` (``tenseal/proto/tensors.proto``)::
 
     TenSEALContextProto  1: encryption_parameters (bytes)  2: public_context (message)
                          3: private_context (message)      4: encryption_type (uint32)
     TenSEALPublicProto   1: public_key  2: auto_flags  3: scale (double)  4: relin_keys
                          5: galois_keys
     TenSEALPrivateProto  1: secret_key  2: relin_keys_generated  3: galois_keys_generated
+    CKKSVectorProto      1: sizes (repeated uint32)  2: ciphertexts (repeated bytes)  3: scale
 
-Two things need the raw fields, before anything is deserialized: refusing a context that holds a
-secret key (the service must never load one), and putting Galois keys for only the rotations the
-distance needs into the public context (TenSEAL can only generate all of them, 2-5x the size).
+Every ``bytes`` field there but the flags is a SEAL-serialized object. Three things need the raw
+fields, before anything is deserialized: refusing a context that holds a secret key (the service
+must never load one), putting Galois keys for only the rotations the distance needs into the
+public context (TenSEAL can only generate all of them, 2-5x the size), and replacing each SEAL
+object with its checked, uncompressed copy (``fhe/_bounded.py``).
 Parsing is strict: unknown wire types, overruns and trailing garbage are errors.
 """
 
@@ -19,7 +23,15 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-__all__ = ["ContextFields", "ProtoError", "parse_context", "replace_galois_keys"]
+__all__ = [
+    "ContextFields",
+    "ProtoError",
+    "parse_context",
+    "replace_context_objects",
+    "replace_galois_keys",
+    "replace_vector_ciphertext",
+    "vector_ciphertext",
+]
 
 _VARINT, _FIXED64, _LEN, _FIXED32 = 0, 1, 2, 5
 _MAX_FIELDS = 64
@@ -164,3 +176,52 @@ def replace_galois_keys(data: bytes, galois_keys: bytes) -> bytes:
     public = [f for f in public if f[0] != 5] + [(5, _LEN, galois_keys)]
     rebuilt = [f for f in top if f[0] != 2] + [(2, _LEN, _encode(public))]
     return _encode(sorted(rebuilt, key=lambda f: f[0]))
+
+
+_Fields = list[tuple[int, int, int | bytes]]
+
+
+def _replace(fields: _Fields, number: int, value: bytes) -> _Fields:
+    """``fields`` with the (single, length-delimited) field ``number`` set to ``value`` in place."""
+    _single(fields, number, _LEN)
+    return [(n, w, value if n == number else v) for n, w, v in fields]
+
+
+def replace_context_objects(data: bytes, replacements: ContextFields) -> bytes:
+    """A copy of a serialized context whose SEAL objects are those of ``replacements``.
+
+    Only fields present in ``data`` are replaced (with the value of the same field); every other
+    field, flags included, is kept as it is.
+    """
+    top = _fields(data)
+    public_raw = _single(top, 2, _LEN)
+    private_raw = _single(top, 3, _LEN)
+    if _single(top, 1, _LEN) is not None:
+        top = _replace(top, 1, replacements.encryption_parameters)
+    if isinstance(public_raw, bytes):
+        public = _fields(public_raw)
+        objects = ((1, replacements.public_key), (4, replacements.relin_keys), (5, replacements.galois_keys))
+        for number, value in objects:
+            if _single(public, number, _LEN) is not None:
+                public = _replace(public, number, value)
+        top = _replace(top, 2, _encode(public))
+    if isinstance(private_raw, bytes):
+        private = _fields(private_raw)
+        if _single(private, 1, _LEN) is not None:
+            private = _replace(private, 1, replacements.secret_key)
+        top = _replace(top, 3, _encode(private))
+    return _encode(top)
+
+
+def vector_ciphertext(data: bytes) -> bytes:
+    """The one SEAL ciphertext of a serialized CKKS vector (the vectors here fit in one)."""
+    found = [v for n, w, v in _fields(data) if n == 2]
+    if len(found) != 1 or not isinstance(found[0], bytes):
+        raise ProtoError("a CKKS vector of one ciphertext was expected")
+    return found[0]
+
+
+def replace_vector_ciphertext(data: bytes, ciphertext: bytes) -> bytes:
+    fields = _fields(data)
+    vector_ciphertext(data)
+    return _encode([(n, w, ciphertext if n == 2 else v) for n, w, v in fields])

@@ -4,6 +4,10 @@ TenSEAL has no type information, so this module is the typed boundary: values it
 ``Any`` here and never leave the package. ``tenseal`` is imported on first use (about 0.1 s), so
 ``import fhe`` stays cheap.
 
+Nothing from outside reaches TenSEAL's deserializers unchecked: :func:`load_context` and
+:func:`load_vector` first replace every SEAL object in the bytes with its checked, uncompressed
+copy (``fhe/_bounded.py``), which bounds the memory a hostile key or ciphertext can make SEAL use.
+
 Contexts are loaded with one worker thread: a TenSEAL context otherwise starts a pool of one
 thread per CPU, per context, and the work here (one vector at a time) does not use it.
 """
@@ -17,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from fhe._exceptions import FHEError, InvalidCiphertext, InvalidKey
+from fhe import _bounded
+from fhe._exceptions import InvalidCiphertext, InvalidKey
 from fhe._proto import ProtoError, replace_galois_keys
 from fhe.params import CKKSParams
 
@@ -88,13 +93,15 @@ def public_context_bytes(secret_ctx: Any, params: CKKSParams, steps: list[int]) 
     return replace_galois_keys(bytes(public), galois_bytes)
 
 
-def load_context(data: bytes, *, error: type[FHEError] = InvalidKey, field: str | None = None) -> Any:
+def load_context(data: bytes, params: CKKSParams, steps: list[int], *, field: str | None = None) -> Any:
+    """A context from ``data``, whose keys must have the shape of ``params``, Galois keys for ``steps`` only."""
+    checked = _bounded.context_bytes(data, params, galois_elements(params.poly_modulus_degree, steps), field=field)
     try:
-        ctx = _ts().context_from(data, n_threads=1)
+        ctx = _ts().context_from(checked, n_threads=1)
     except (*_TENSEAL_ERRORS, ProtoError):
-        raise error("the key material could not be loaded (truncated or corrupted)", field=field) from None
+        raise InvalidKey("the key material could not be loaded (truncated or corrupted)", field=field) from None
     if not ctx.seal_context().data.parameters_set():
-        raise error("the key material has no valid encryption parameters", field=field)
+        raise InvalidKey("the key material has no valid encryption parameters", field=field)
     # A context sets these flags itself; the computation here relies on all three.
     ctx.auto_relin = True
     ctx.auto_rescale = True
@@ -134,11 +141,12 @@ def load_vector(
     """A CKKS vector checked to be what the operation expects.
 
     ``fresh``: an encrypted embedding straight from encryption (top level, the context's scale),
-    else a computed distance (one level lower). SEAL itself checks the ciphertext belongs to these
-    parameters and that its coefficients are in range.
+    else a computed distance (one level lower). Its shape is checked before it is loaded; SEAL
+    itself checks the ciphertext belongs to these parameters and that its coefficients are in range.
     """
+    checked = _bounded.vector_bytes(payload, params, fresh=fresh, field=field)
     try:
-        vector = _ts().ckks_vector_from(ctx, payload)
+        vector = _ts().ckks_vector_from(ctx, checked)
         ciphertexts = vector.ciphertext()
     except _TENSEAL_ERRORS:
         raise InvalidCiphertext("the ciphertext could not be loaded (truncated or corrupted)", field=field) from None

@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike
 from fhe import _tenseal
 from fhe._envelope import MAGIC, Kind, key_fingerprint, pack, unpack
 from fhe._exceptions import (
+    InputTooLarge,
     InvalidCiphertext,
     InvalidKey,
     InvalidParameters,
@@ -164,7 +165,8 @@ class CipherFace:
         with self._lock:
             if self._public_ctx is None:
                 payload = self._public_context_payload()
-                self._public_ctx = _tenseal.load_context(payload)
+                steps = _tenseal.rotation_steps(self._spec.padded_dimension)
+                self._public_ctx = _tenseal.load_context(payload, self._params, steps)
             return self._public_ctx
 
     def _public_context_payload(self) -> bytes:
@@ -202,7 +204,10 @@ class CipherFace:
     ) -> CipherFace:
         """Load a private key or a public context from a file (raw bytes or base64 text)."""
         raw = Path(path).read_bytes()
-        data = raw if raw.startswith(MAGIC) else decode_base64(raw, max_bytes=len(raw), field="key")
+        limit = FHELimits().max_context_bytes
+        if raw.startswith(MAGIC) and len(raw) > limit:
+            raise InputTooLarge(f"over the limit of {limit} bytes", field="key")
+        data = raw if raw.startswith(MAGIC) else decode_base64(raw, max_bytes=limit, field="key")
         return cls.from_bytes(data, embedder=embedder, public_only=public_only)
 
     @classmethod
@@ -217,9 +222,11 @@ class CipherFace:
         """Load a private key or a public context; ``public_only`` refuses a secret key.
 
         Everything cheap is checked before TenSEAL deserializes anything: the envelope, the
-        parameters, that a public context holds no secret key, and that the fingerprint matches
-        the key material. After loading, the parameters SEAL reports must match the envelope and
-        a public context must hold the evaluation keys the distance needs.
+        parameters, that a public context holds no secret key, that the fingerprint matches the
+        key material, and that every SEAL object in it has the shape of the parameters (no Galois
+        keys but the distance's, a bounded size once inflated). After loading, the parameters SEAL
+        reports must match the envelope and a public context must hold the evaluation keys the
+        distance needs.
         """
         envelope = unpack(data, (Kind.PUBLIC_KEY, Kind.PRIVATE_KEY), InvalidKey, field=field)
         if envelope.kind is Kind.PRIVATE_KEY and public_only:
@@ -242,13 +249,13 @@ class CipherFace:
         if embedder is not None:
             spec = matching_spec(embedder, spec)
 
-        ctx = _tenseal.load_context(envelope.payload, field=field)
+        steps = _tenseal.rotation_steps(spec.padded_dimension)
+        ctx = _tenseal.load_context(envelope.payload, params, steps, field=field)
         n, bits, scale = _tenseal.context_params(ctx)
         if (n, bits) != (params.poly_modulus_degree, params.coeff_mod_bit_sizes) or scale != params.scale:
             raise InvalidKey("the key material does not have the parameters its envelope states", field=field)
         if private != bool(ctx.is_private()):
             raise InvalidKey("the key material does not match its kind", field=field)
-        steps = _tenseal.rotation_steps(spec.padded_dimension)
         if not private and not _tenseal.has_distance_keys(ctx, n, steps):
             raise InvalidKey(
                 "the public context lacks the public, relinearisation or Galois keys the distance needs",

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from did import (
     DIDDocument,
     DIDResolver,
     Ed25519KeyPair,
+    Fetcher,
+    FetchError,
     KeyDIDResolver,
     WebDIDResolver,
     did_key_from_public_key,
@@ -58,30 +58,24 @@ class IssuerConfig:
 
 
 class RemoteStatusSource:
-    """Fetches a foreign issuer's status list credential over HTTPS, bounded in time and size.
+    """Fetches a foreign issuer's status list credential through the guarded ``Fetcher``.
 
-    The body is held to the same structural caps as a credential (``CredentialTooComplex``):
-    a status list is one small node with one long string.
+    Any failure (refused address, network, HTTP status, size, not a JSON object) is ``None``: the
+    verifier reports the list as not available, whatever the reason. ``FetchBusy`` propagates:
+    it is the service's state, not the list's (for the API to answer 503). A list past the
+    structural caps a credential is held to (nested too deep to parse, included) raises
+    ``CredentialTooComplex``: the verifier fails the status check, it does not skip it.
     """
 
-    def __init__(self, client: httpx.Client, *, max_bytes: int = 2 * 1024 * 1024) -> None:
-        self._client = client
+    def __init__(self, fetcher: Fetcher, *, max_bytes: int = 2 * 1024 * 1024) -> None:
+        self._fetcher = fetcher
         self._max = max_bytes
 
     def __call__(self, url: str) -> Mapping[str, Any] | None:
-        if not url.startswith("https://"):
-            return None
         try:
-            with self._client.stream("GET", url, headers={"Accept": "application/vc+ld+json, application/json"}) as r:
-                if r.status_code != 200:
-                    return None
-                body = bytearray()
-                for chunk in r.iter_bytes():
-                    body += chunk
-                    if len(body) > self._max:
-                        return None
-            data = json.loads(bytes(body))
-        except (httpx.HTTPError, ValueError):
+            body = self._fetcher.get(url, accept="application/vc+ld+json, application/json", max_bytes=self._max)
+            data = json.loads(body)
+        except (FetchError, ValueError):
             return None
         except RecursionError as exc:
             raise CredentialTooComplex("the status list credential is nested too deeply to parse") from exc
@@ -99,7 +93,7 @@ class Issuer:
         config: IssuerConfig,
         *,
         did: str | None = None,
-        http: httpx.Client | None = None,
+        fetcher: Fetcher | None = None,
         evidence_checker: EvidenceChecker | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -114,9 +108,13 @@ class Issuer:
         self.verification_method = self.document.verification_method[0].id
         self.clock = clock
         self.loader = ContextLoader([liveness_context_url(self.public_url), *config.trusted_context_urls])
-        self._http = http or httpx.Client(timeout=5.0, follow_redirects=False)
-        self.resolver = DIDResolver([KeyDIDResolver(), WebDIDResolver(self._http)], static={self.did: self.document})
-        self._remote_status = RemoteStatusSource(self._http)
+        self._fetcher = fetcher or Fetcher()
+        self.resolver = DIDResolver(
+            [KeyDIDResolver(), WebDIDResolver(self._fetcher)],
+            static={self.did: self.document},
+            failure_ttl_seconds=self._fetcher.policy.failure_ttl_seconds,
+        )
+        self._remote_status = RemoteStatusSource(self._fetcher)
         self.verifier = CredentialVerifier(
             self.resolver,
             self.loader,
@@ -132,7 +130,7 @@ class Issuer:
         self.store.remember_key(self.verification_method, self.did, self.key.public_key.multibase)
 
     def close(self) -> None:
-        self._http.close()
+        self._fetcher.close()
         self.store.close()
 
     # issuance --------------------------------------------------------------------------------

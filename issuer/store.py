@@ -373,6 +373,12 @@ class IssuerStore:
         return int(version)
 
     @_db_errors
+    @_db_errors
+    def ping(self) -> None:
+        """One round trip to the database (``/health``); raises ``StoreUnavailable`` when it fails."""
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
     def count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(issued_credentials)).scalar() or 0)

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, delete
 
-from did import DIDError
+from did import DIDError, FetchBusy
 from did.jws import JWSVerification, verify_did_jws
 from issuer._exceptions import HolderProofInvalid, InvalidHolderDID, OID4VCIError, SessionError
 from issuer.contexts import CREDENTIALS_V1, liveness_context_url
@@ -95,6 +95,8 @@ class WalletIssuer:
         self.sessions.check_lockout(self.subjects(holder_did, device))
         try:
             self.issuer.resolver.resolve(holder_did)
+        except FetchBusy:
+            raise  # the service is busy (503), the DID is not at fault
         except DIDError as exc:
             raise InvalidHolderDID(f"holderDid cannot be resolved: {exc.message}") from exc
         return self.sessions.create(holder_did=holder_did, device_type=device_type, face_match=face_match)

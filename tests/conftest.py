@@ -80,7 +80,8 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(state_dir: Path) -> Settings:
-    return Settings(models_dir=MODELS_DIR, state_dir=state_dir)
+    # Every API test module shares this app and one client address: rate limits have their own tests.
+    return Settings(models_dir=MODELS_DIR, state_dir=state_dir, rate_limits_enabled=False)
 
 
 @pytest.fixture(scope="session")

@@ -13,20 +13,21 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeAlias
 
-# py_ecc raises the interpreter's recursion limit to 100000 when first imported. With that limit
-# a JSON body nested 100000 deep overflows the C stack while it is parsed and kills the server,
-# where the default limit makes it a RecursionError (a 400). optimized_bn128 needs no such depth
-# (its deepest recursion is a scalar multiplication, ~254 calls): the limit is put back.
+# Importing py_ecc raises the interpreter's recursion limit to 100,000 for the whole process.
+# That disables the guard in C code such as the json decoder: a deeply nested request body then
+# overflows the C stack and kills the server (SIGSEGV) instead of raising RecursionError. The
+# verifier's own recursion is shallow (log2 of a 254-bit scalar), so the limit is put back.
 _recursion_limit = sys.getrecursionlimit()
-from py_ecc.fields import optimized_bn128_FQ as FQ  # noqa: E402
-from py_ecc.fields import optimized_bn128_FQ2 as FQ2  # noqa: E402
-from py_ecc.fields import optimized_bn128_FQ12 as FQ12  # noqa: E402
-from py_ecc.optimized_bn128 import optimized_curve as bn  # noqa: E402
-from py_ecc.optimized_bn128 import optimized_pairing as pairings  # noqa: E402
+try:
+    from py_ecc.fields import optimized_bn128_FQ as FQ
+    from py_ecc.fields import optimized_bn128_FQ2 as FQ2
+    from py_ecc.fields import optimized_bn128_FQ12 as FQ12
+    from py_ecc.optimized_bn128 import optimized_curve as bn
+    from py_ecc.optimized_bn128 import optimized_pairing as pairings
+finally:
+    sys.setrecursionlimit(_recursion_limit)
 
-sys.setrecursionlimit(_recursion_limit)
-
-from zk.proof import G1Point, G2Point  # noqa: E402
+from zk.proof import G1Point, G2Point  # noqa: E402 - after the guarded import above
 
 PointG1: TypeAlias = tuple[FQ, FQ, FQ]
 PointG2: TypeAlias = tuple[FQ2, FQ2, FQ2]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import run_blocking
+from api.deps import run_db, run_verification
 from issuer import Issuer
 
 router = APIRouter(tags=["credentials"])
@@ -104,7 +104,7 @@ async def issue(body: IssueRequest, request: Request, issuer: Issuer = Depends(g
     purpose: str | None = "" if options.status_purpose is None else options.status_purpose
     if purpose == "none":
         purpose = None
-    vc = await run_blocking(
+    vc = await run_verification(
         request, lambda: issuer.issue(body.credential, proof_type=options.proof_type, status_purpose=purpose)
     )
     return IssueResponse(verifiable_credential=vc)
@@ -112,7 +112,7 @@ async def issue(body: IssueRequest, request: Request, issuer: Issuer = Depends(g
 
 @router.post("/credentials/verify", response_model=VerifyResponse, response_model_by_alias=True)
 async def verify(body: VerifyRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> VerifyResponse:
-    result = await run_blocking(request, lambda: issuer.verify(body.verifiable_credential))
+    result = await run_verification(request, lambda: issuer.verify(body.verifiable_credential))
     return VerifyResponse(
         verified=result.verified,
         checks=result.checks,
@@ -131,5 +131,5 @@ async def verify(body: VerifyRequest, request: Request, issuer: Issuer = Depends
 )
 async def update_status(body: StatusRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> StatusResponse:
     wanted = body.credential_status[0].status
-    status = await run_blocking(request, lambda: issuer.set_status(body.credential_id, wanted))
+    status = await run_db(request, lambda: issuer.set_status(body.credential_id, wanted))
     return StatusResponse(credential_id=body.credential_id, status=status)

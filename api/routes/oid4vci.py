@@ -17,7 +17,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from api.routes.sessions import Wallet, client_device, in_thread
+from api.client_address import client_address
+from api.deps import run_db, run_outbound
+from api.routes.sessions import Wallet
 from issuer import OID4VCIError
 
 router = APIRouter(tags=["openid4vci"])
@@ -53,14 +55,14 @@ async def token(request: Request, wallet: Wallet) -> JSONResponse:
         if key in form:
             raise OID4VCIError("invalid_request", f"parameter {key!r} is repeated")
         form[key] = value
-    answer = await in_thread(lambda: wallet.token(form))
+    answer = await run_db(request, lambda: wallet.token(form))
     return JSONResponse(answer, headers={**_NO_STORE, "Pragma": "no-cache"})
 
 
 @router.post("/nonce")
-async def nonce(wallet: Wallet) -> JSONResponse:
+async def nonce(request: Request, wallet: Wallet) -> JSONResponse:
     """Nonce Endpoint: a fresh single-use ``c_nonce`` for the next key proof."""
-    value = await in_thread(wallet.new_c_nonce)
+    value = await run_db(request, wallet.new_c_nonce)
     return JSONResponse({"c_nonce": value}, headers=_NO_STORE)
 
 
@@ -75,6 +77,7 @@ async def credential(request: Request, wallet: Wallet) -> JSONResponse:
         body = json.loads(raw) if raw else None
     except (UnicodeDecodeError, ValueError) as exc:
         raise OID4VCIError("invalid_credential_request", "the credential request is not valid JSON") from exc
-    device = client_device(request)
-    answer = await in_thread(lambda: wallet.credential(access_token.strip(), body, device))
+    device = client_address(request)
+    # The key proof's DID may be a did:web: resolving it can wait on another host.
+    answer = await run_outbound(request, lambda: wallet.credential(access_token.strip(), body, device))
     return JSONResponse(answer, headers=_NO_STORE)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import run_blocking
+from api.deps import run_db
 from api.routes.credentials import get_issuer
 from did import did_web_to_url
 from issuer import LIVENESS_CONTEXT_PATH, SCHEMA_PATH, Issuer, liveness_context, liveness_schema
@@ -62,5 +62,5 @@ async def context() -> JSONResponse:
 async def status_list(list_id: str, request: Request, issuer: Issuer = Depends(get_issuer)) -> JSONResponse:
     if not (0 < len(list_id) <= 64 and list_id.isalnum()):
         raise HTTPException(404, {"code": "status_list_not_found", "message": "no such status list"})
-    credential = await run_blocking(request, lambda: issuer.status_list_credential(list_id))
+    credential = await run_db(request, lambda: issuer.status_list_credential(list_id))
     return _json(credential, "application/vc+ld+json", 60)

@@ -18,23 +18,31 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.deps import get_engine, get_frame_limits, get_limits, run_blocking
+from api.client_address import client_address
+from api.deps import get_engine, get_frame_limits, get_limits, get_pools, run_blocking, run_db, run_outbound
+from api.ratelimit import limit_holder_did
 from api.zk_state import ZKState, get_zk
 from issuer import PROOF_JWT_TYPE, Session, WalletIssuer
 from issuer.credential import xsd_datetime
 from liveness import FrameLimits, ImageLimits, LivenessEngine, MatchResult, decode_base64_image
 from liveness.challenges import ChallengeType
 from liveness.session import SessionVerdict
-from zk import FaceMatchProof, FaceMatchProver, ProofMismatch, nonce_to_field, scale_score, scale_threshold
+from zk import (
+    FaceMatchProof,
+    FaceMatchProver,
+    ProofMismatch,
+    ProverBusy,
+    nonce_to_field,
+    scale_score,
+    scale_threshold,
+)
 
 router = APIRouter(tags=["sessions"])
 
@@ -42,7 +50,6 @@ Engine = Annotated[LivenessEngine, Depends(get_engine)]
 Limits = Annotated[ImageLimits, Depends(get_limits)]
 Frames = Annotated[FrameLimits, Depends(get_frame_limits)]
 ZK = Annotated[ZKState, Depends(get_zk)]
-T = TypeVar("T")
 
 _DEVICE_TYPE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,63}$")
 _IMAGE = "Base64 image or data URL (JPEG, PNG, WebP, BMP)."
@@ -54,17 +61,6 @@ def get_wallet(request: Request) -> WalletIssuer:
 
 
 Wallet = Annotated[WalletIssuer, Depends(get_wallet)]
-
-
-def client_device(request: Request) -> str | None:
-    """The lockout's device: the client address (behind a proxy, run uvicorn with
-    ``--proxy-headers --forwarded-allow-ips`` so that this is the real client)."""
-    return request.client.host if request.client else None
-
-
-async def in_thread(func: Callable[[], T]) -> T:
-    """Database work (short, blocking) off the event loop, outside the inference limiter."""
-    return await anyio.to_thread.run_sync(func)
 
 
 class SessionOptions(BaseModel):
@@ -186,21 +182,24 @@ def _session_body(session: Session, request: Request) -> SessionResponse:
 @router.post("/sessions", status_code=201, response_model=SessionResponse)
 async def create_session(body: CreateSessionRequest, request: Request, wallet: Wallet) -> SessionResponse:
     """Open a liveness session for a holder DID: nonce, challenges in a random order, expiry."""
-    session = await in_thread(
+    await limit_holder_did(request, body.holderDid)
+    # Resolving a did:web holder waits on another host: the outbound pool, not the database's.
+    session = await run_outbound(
+        request,
         lambda: wallet.create_session(
             holder_did=body.holderDid,
             device_type=body.deviceType,
             face_match=body.options.faceMatch,
-            device=client_device(request),
-        )
+            device=client_address(request),
+        ),
     )
     return _session_body(session, request)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionStatus)
-async def session_status(session_id: str, wallet: Wallet) -> SessionStatus:
+async def session_status(session_id: str, request: Request, wallet: Wallet) -> SessionStatus:
     """Where a session stands (no nonce, no verdict detail)."""
-    session = await in_thread(lambda: wallet.sessions.get(session_id))
+    session = await run_db(request, lambda: wallet.sessions.get(session_id))
     return SessionStatus(
         sessionId=session.id,
         state=_public_state(session),
@@ -317,11 +316,13 @@ async def session_frames(
 ) -> JSONResponse:
     """Judge the session's frames: live, each challenge met in order, same person, ID match."""
     start = time.perf_counter()
-    device = client_device(request)
-    session = await in_thread(lambda: wallet.sessions.get(session_id))
+    device = client_address(request)
+    session = await run_db(request, lambda: wallet.sessions.get(session_id))
     groups = _check_shape(body, session, request)
     prover = zk.require_prover() if session.face_match else None  # 503 before an attempt is spent
-    session = await in_thread(lambda: wallet.begin_attempt(session_id, device))
+    if prover is not None and get_pools(request).prover.full:
+        raise ProverBusy("the prover is busy; retry shortly")
+    session = await run_db(request, lambda: wallet.begin_attempt(session_id, device))
     min_match = request.app.state.settings.credential_min_face_match_confidence
 
     threshold = scale_threshold(min_match)
@@ -352,10 +353,11 @@ async def session_frames(
     if verdict.passed and proving:
         proof_json = (await asyncio.wrap_future(proving[0])).to_json()
     passed = verdict.passed and (proof_json is not None or not session.face_match)
-    done, offer = await in_thread(
+    done, offer = await run_db(
+        request,
         lambda: wallet.finish_attempt(
             session, passed=passed, checks=verdict.checks, face_match_proof=proof_json, device=device
-        )
+        ),
     )
     content: dict[str, Any] = {
         "sessionId": done.id,
@@ -391,6 +393,6 @@ async def session_credential(
     session_id: str, body: HolderProofRequest, request: Request, wallet: Wallet
 ) -> JSONResponse:
     """The session's one LivenessCredential, for a holder proof over the session nonce."""
-    device = client_device(request)
-    credential = await in_thread(lambda: wallet.issue_direct(session_id, body.holderProof, device))
+    device = client_address(request)
+    credential = await run_outbound(request, lambda: wallet.issue_direct(session_id, body.holderProof, device))
     return JSONResponse({"credential": credential}, status_code=201, headers={"Cache-Control": "no-store"})

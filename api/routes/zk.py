@@ -17,13 +17,14 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from api.deps import get_engine, get_limits, run_blocking
+from api.deps import get_engine, get_limits, get_pools, run_blocking, run_prover
 from api.schemas import Box
 from api.schemas_zk import FaceMatchProofRequest, FaceMatchProofResponse
 from api.zk_state import ZKState, get_zk
 from liveness import ImageLimits, LivenessEngine, MatchResult, decode_base64_image
 from zk import (
     ProofMismatch,
+    ProverBusy,
     nonce_to_field,
     random_field_element,
     scale_score,
@@ -51,6 +52,9 @@ async def face_match_proof(
 ) -> FaceMatchProofResponse:
     """Face match plus a Groth16 proof that the match confidence is at least minConfidence."""
     prover = zk.require_prover()  # 503 before any inference when proving cannot happen
+    if get_pools(request).prover.full:
+        # Capacity first: a full prover would refuse the proof after the face match was paid for.
+        raise ProverBusy("the prover queue is full; retry shortly")
     start = time.perf_counter()
     nonce = nonce_to_field(body.nonce) if body.nonce is not None else random_field_element()
     min_confidence = engine.config.min_match_confidence if body.minConfidence is None else body.minConfidence
@@ -86,12 +90,13 @@ async def face_match_proof(
             **fields,
         )
 
-    proved = await anyio.to_thread.run_sync(lambda: prover.prove(score=score, threshold=threshold, nonce=nonce))
+    proved = await run_prover(request, lambda: prover.prove(score=score, threshold=threshold, nonce=nonce))
     proof = proved.proof
-    check = await anyio.to_thread.run_sync(
+    check = await run_prover(
+        request,
         lambda: prover.verify(
             proof, expected_threshold=threshold, expected_nonce=nonce, expected_commitment=proof.commitment
-        )
+        ),
     )
     if not check.verified:
         raise ProofMismatch(

@@ -9,7 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from fhe import EncryptedEmbedding
 from tests.conftest import MODELS_DIR, TESTDATA
+from tests.fhe import seal_bombs
 
 runner = CliRunner()
 SAME = ("deepface_identities/img1.jpg", "deepface_identities/img2.jpg")
@@ -72,3 +74,21 @@ def test_errors_exit_2_with_a_message(workdir: Path, tmp_path: Path) -> None:
     (tmp_path / "empty.ct").write_text("\n")
     code, out = _run("distance", tmp_path / "empty.ct", workdir / "b.ct", "--key", workdir / "me.pub")
     assert code == 2 and "empty" in out
+
+
+def test_files_go_through_the_same_bounded_loading(workdir: Path, tmp_path: Path) -> None:
+    # A public context file with the repeated-Galois-key bomb, and a ciphertext file with a zstd bomb.
+    public = (workdir / "me.pub").read_bytes()
+    galois = seal_bombs.repeated_galois_key(seal_bombs.context_objects(public).galois_keys)
+    (tmp_path / "bomb.pub").write_bytes(seal_bombs.with_objects(public, galois_keys=galois))
+    code, out = _run("distance", workdir / "a.ct", workdir / "b.ct", "--key", tmp_path / "bomb.pub")
+    assert code == 2 and "too large" in out and "Galois keys" in out
+    embedding = EncryptedEmbedding.from_base64((workdir / "a.ct").read_text())
+    bombed = seal_bombs.bomb(seal_bombs.ciphertext_object(embedding), seal_bombs.ZSTD)
+    (tmp_path / "bomb.ct").write_text(seal_bombs.with_ciphertext(embedding, bombed).to_base64())
+    code, out = _run("distance", tmp_path / "bomb.ct", workdir / "b.ct", "--key", workdir / "me.pub")
+    assert code == 2 and "too large" in out
+    # An envelope file over the size limit is refused before it is parsed.
+    (tmp_path / "huge.ct").write_bytes((workdir / "me.pub").read_bytes()[:5] + bytes(2 * 1024 * 1024))
+    code, out = _run("distance", tmp_path / "huge.ct", workdir / "b.ct", "--key", workdir / "me.pub")
+    assert code == 2 and "over the limit" in out

