@@ -25,6 +25,7 @@ from did import (
 from issuer import (
     Issuer,
     IssuerConfig,
+    IssuerError,
     IssuerKeyError,
     IssuerStore,
     LockoutPolicy,
@@ -32,6 +33,7 @@ from issuer import (
     SessionStore,
     WalletConfig,
     WalletIssuer,
+    database_engine,
 )
 
 logger = logging.getLogger("livecred.issuer")
@@ -72,6 +74,19 @@ def issuer_config(settings: Settings) -> IssuerConfig:
     )
 
 
+def issuer_store(settings: Settings) -> IssuerStore:
+    """The issuer database, with a bounded pool and timeouts (``LIVECRED_DB_*``)."""
+    timeout = settings.db_timeout_seconds
+    engine = database_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout_s=timeout,
+        connect_timeout_s=timeout,
+        statement_timeout_s=timeout,
+    )
+    return IssuerStore(engine, list_size=settings.status_list_size)
+
+
 def fetch_policy(settings: Settings) -> FetchPolicy:
     """did:web and status list fetches (issue 13). A ``LIVECRED_DID_WEB_TIMEOUT`` set without
     ``LIVECRED_OUTBOUND_DEADLINE_SECONDS`` is still honoured, now as the total deadline."""
@@ -90,9 +105,12 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 def build_issuer(settings: Settings) -> Issuer:
     """A started issuer (database schema created, key metadata recorded)."""
     if settings.database_url is None:
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        try:  # owner-only: it holds the issuer key and the database
+            settings.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IssuerError(f"cannot create the state directory ({exc.strerror})") from exc
     key = load_issuer_key(settings)
-    store = IssuerStore.from_url(settings.resolved_database_url, list_size=settings.status_list_size)
+    store = issuer_store(settings)
     issuer = Issuer(
         key,
         store,

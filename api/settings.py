@@ -299,6 +299,11 @@ class Settings(BaseSettings):
         FetchPolicy(allow_hosts=tuple(value))  # ValueError names a malformed entry
         return value
 
+    # issue 13: database and idempotency (the pool's size is db_pool_size, above)
+    db_timeout_seconds: float = Field(
+        5.0, gt=0, le=300, description="Wait for a pooled connection, to connect, and per statement; then 503."
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

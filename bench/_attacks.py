@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import os
 import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -160,49 +159,63 @@ def fhe_galois_bomb(target: Target) -> str:
 # -- 4. outbound fetches ----------------------------------------------------------------------
 
 
-class DripServer:
-    """Answers a TLS ClientHello with a record header announcing 16 KB, then one byte every 2 s:
-    each read by the client gets a byte in time, so per-read timeouts never fire."""
+class _Drip:
+    """An HTTPS host (a test CA the service is told to trust) whose answer drips in: headers, then
+    one byte of body every 4 s. Each read gets a byte in time, so per-read timeouts never fire."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        import sys
+        import tempfile
 
-    def _accept(self) -> None:
-        while True:
-            conn, _ = self.sock.accept()
-            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+        sys.path.insert(0, str(ROOT))
+        from tests.did.local_servers import LocalServer, TestCA, drip
 
-    @staticmethod
-    def _drip(conn: socket.socket) -> None:
-        try:
-            conn.recv(4096)
-            conn.sendall(b"\x16\x03\x03\x40\x00")
-            while True:
-                time.sleep(2)
-                conn.sendall(b"\x00")
-        except OSError:
-            conn.close()
+        self.directory = tempfile.mkdtemp(prefix="livecred-drip-")
+        self.ca = TestCA(Path(self.directory))
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+        tls = self.ca.issue("localhost").server_context()
+        self.server = LocalServer(drip(head, b" ", interval=4.0), tls=tls)
+        self.port = self.server.port
 
 
-_DRIP = DripServer()
+_DRIP: _Drip | None = None
+
+
+def _drip() -> _Drip:
+    global _DRIP
+    if _DRIP is None:
+        _DRIP = _Drip()
+    return _DRIP
 
 
 def _drip_env() -> dict[str, str]:
-    # For a service with SSRF protection, the drip host must be allowed explicitly to be reached at
-    # all (it is on loopback); this measures the fetch deadline, the other attack the refusal.
-    return {"LIVECRED_OUTBOUND_ALLOW_HOSTS": f"localhost:{_DRIP.port}"}
+    # The drip host is on loopback: a service that refuses internal addresses must be told to allow
+    # it (and to trust its CA), or this would measure the refusal instead of the deadline. An older
+    # service (plain httpx) trusts the CA through SSL_CERT_FILE.
+    drip = _drip()
+    ca = str(drip.ca.pem)
+    return {
+        "LIVECRED_OUTBOUND_ALLOW_HOSTS": f"localhost:{drip.port}",
+        "LIVECRED_OUTBOUND_CA_FILE": ca,
+        "SSL_CERT_FILE": ca,
+    }
 
 
-def slow_drip_sessions(target: Target) -> str:
-    holder = f"did:web:localhost%3A{_DRIP.port}"
-    body = {"holderDid": holder, "deviceType": "mobile"}
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda _: _post(target, "/sessions", json=body, timeout=60), range(8)))
-    return _counts(answers)
+def slow_drip(target: Target) -> str:
+    """Two verifications of a credential whose issuer is a dripping did:web, and eight sessions
+    whose holder is one: the reported freeze of /detect and of POST /sessions."""
+    did = f"did:web:localhost%3A{_drip().port}"
+    credential = _unsigned_credential()
+    credential["issuer"] = did
+    credential["proof"]["verificationMethod"] = did + "#key-1"
+    session = {"holderDid": did, "deviceType": "mobile"}
+    with ThreadPoolExecutor(10) as pool:
+        verifies = [
+            pool.submit(_post, target, "/credentials/verify", json={"verifiableCredential": credential}, timeout=60)
+            for _ in range(2)
+        ]
+        sessions = [pool.submit(_post, target, "/sessions", json=session, timeout=60) for _ in range(8)]
+        return _counts([f.result() for f in verifies + sessions])
 
 
 def ssrf_probe(target: Target) -> str:
@@ -312,7 +325,7 @@ ATTACKS: list[Attack] = [
     Attack("nested_subject_200", nested_subject),
     Attack("fhe_galois_bomb", fhe_galois_bomb),
     Attack("ssrf_probe", ssrf_probe),
-    Attack("slow_drip_did_web", slow_drip_sessions, _drip_env),
+    Attack("slow_drip_did_web", slow_drip, _drip_env),
     Attack("flood_verify_64", flood_verify),
     Attack("abandoned_verify_256", abandoned_verify),
     Attack("big_bodies_32x24MB", big_bodies),

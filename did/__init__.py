@@ -18,7 +18,7 @@ from did.fetch import Fetcher, FetchPolicy
 from did.key_method import KeyDIDResolver, did_key_document, did_key_from_public_key, public_key_from_did_key
 from did.keyfile import load_or_create_key_file, read_key_file, write_key_file
 from did.keys import Ed25519KeyPair, Ed25519PublicKey
-from did.resolver import DIDResolver, MethodResolver, split_did_url
+from did.resolver import DIDResolver, MethodResolver, is_did, split_did_url
 from did.web_method import WebDIDResolver, did_web_from_domain, did_web_to_url
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "did_key_from_public_key",
     "did_web_from_domain",
     "did_web_to_url",
+    "is_did",
     "load_or_create_key_file",
     "public_key_from_did_key",
     "read_key_file",

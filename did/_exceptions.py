@@ -13,9 +13,11 @@ these mean a DID, key or document could not be used at all::
     ├── FetchError                 an outbound fetch failed; one message whatever the reason
     └── FetchBusy                  every outbound fetch slot is taken: try again shortly (503)
 
-``FetchError`` never tells a client why a fetch failed (refused address, closed port, silent
-port, TLS failure, timeout all read the same), so that fetching cannot be used to scan a network;
-``reason`` is for the debug log only. ``FetchBusy`` is not a failure of the host and is not cached.
+Messages never quote the DID, DID URL, key or document they are about: callers pass them on to
+clients, who must not get back what they sent. ``FetchError`` never tells a client why a fetch
+failed (refused address, closed port, silent port, TLS failure, timeout all read the same), so
+that fetching cannot be used to scan a network; ``reason`` is for the debug log only.
+``FetchBusy`` is not a failure of the host and is not cached.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class VerificationMethod(BaseModel):
             return Ed25519PublicKey.from_base58(self.public_key_base58)
         if self.type in ("JsonWebKey2020", "JsonWebKey", "Ed25519VerificationKey2018") and self.public_key_jwk:
             return Ed25519PublicKey.from_jwk(self.public_key_jwk)
-        raise InvalidKey(f"verification method {self.id} of type {self.type} holds no Ed25519 key")
+        raise InvalidKey("the verification method holds no Ed25519 key")
 
 
 class DIDDocument(BaseModel):
@@ -82,9 +82,9 @@ class DIDDocument(BaseModel):
             if wanted in embedded:
                 return embedded[wanted]
             if wanted not in refs:
-                raise VerificationMethodNotFound(f"{did_url} is not authorised for {purpose} by {self.id}")
+                raise VerificationMethodNotFound(f"the DID URL is not authorised for {purpose} by its DID document")
         if wanted not in methods:
-            raise VerificationMethodNotFound(f"{did_url} is not a verification method of {self.id}")
+            raise VerificationMethodNotFound("the DID URL is not a verification method of its DID document")
         return methods[wanted]
 
 

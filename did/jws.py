@@ -11,6 +11,7 @@ exception, so that the caller decides what a failure costs (the API counts it to
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,11 +22,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey a
 
 from did._exceptions import DIDError
 from did.keys import Ed25519KeyPair
-from did.resolver import DIDResolver, split_did_url
+from did.resolver import DIDResolver, is_did
 
 __all__ = ["JWSVerification", "sign_jws", "verify_did_jws"]
 
 MAX_TOKEN_CHARS = 8192
+# A JWT NumericDate (RFC 7519 section 2) we accept: finite seconds since 1970, before the year
+# 10000. JSON parsers (Python's, so PyJWT's) read NaN and Infinity literals, and NaN compares
+# false with everything, so without this check ``"iat": NaN`` would pass every freshness test.
+_LATEST_NUMERIC_DATE = 253_402_300_799
+_FRAGMENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@%/?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,28 @@ def _fail(reason: str, **known: Any) -> JWSVerification:
     return JWSVerification(False, (reason,), **known)
 
 
+def _numeric_date(value: object) -> float | None:
+    """``value`` as a JWT NumericDate, or ``None`` if it is not a finite number in range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return number if math.isfinite(number) and 0 <= number <= _LATEST_NUMERIC_DATE else None
+
+
+def _split_kid(kid: object) -> tuple[str, str] | None:
+    """A ``kid`` naming a key as ``<DID>#<fragment>``: the DID whole (no path or query) and the
+    fragment; ``None`` for anything else."""
+    if not isinstance(kid, str):
+        return None
+    did, sep, fragment = kid.partition("#")
+    if not sep or not is_did(did) or not fragment or not _FRAGMENT_CHARS.issuperset(fragment):
+        return None
+    return did, fragment
+
+
 def verify_did_jws(
     token: object,
     resolver: DIDResolver,
@@ -67,7 +95,8 @@ def verify_did_jws(
 
     It must be a compact JWS with ``alg`` EdDSA, the given ``typ``, a ``kid`` DID URL (of
     ``expected_did`` when given) whose key is authorised for ``purpose``, ``aud`` = ``audience``,
-    ``nonce`` = ``nonce`` when given, and an ``iat`` no older than ``max_age_seconds``.
+    ``nonce`` = ``nonce`` when given, and an ``iat`` no older than ``max_age_seconds`` (``exp`` and
+    ``nbf``, when present, are honoured too). Every date must be a finite NumericDate.
     """
     now = time.time() if now is None else now
     if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_CHARS or token.count(".") != 2:
@@ -81,12 +110,11 @@ def verify_did_jws(
     if header.get("typ") != typ:
         return _fail(f"typ must be {typ}", header=header)
     kid = header.get("kid")
-    if not isinstance(kid, str) or "#" not in kid:
-        return _fail("kid must be a DID URL naming the signing key", header=header)
-    try:
-        did, _ = split_did_url(kid)
-    except DIDError as exc:
-        return _fail(f"kid: {exc.message}", header=header)
+    parts = _split_kid(kid)
+    if parts is None:
+        return _fail("kid must be a DID URL naming the signing key (<DID>#<fragment>)", header=header)
+    did = parts[0]
+    kid = f"{did}#{parts[1]}"
     known: dict[str, Any] = {"did": did, "kid": kid, "header": header}
     if expected_did is not None and did != expected_did:
         return _fail("the proof is signed by another DID than the session's holder", **known)
@@ -112,16 +140,21 @@ def verify_did_jws(
     except jwt.PyJWTError:
         return _fail("the JWS is malformed", **known)
     known["claims"] = claims
-    iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
-        return _fail("iat must be a number", **known)
+    iat = _numeric_date(claims.get("iat"))
+    if iat is None:
+        return _fail("iat must be a finite number (seconds since 1970)", **known)
     if iat > now + clock_skew_seconds:
         return _fail("iat is in the future", **known)
     if iat < now - max_age_seconds - clock_skew_seconds:
         return _fail("the proof is too old (iat)", **known)
-    exp = claims.get("exp")
-    if isinstance(exp, int | float) and not isinstance(exp, bool) and exp < now - clock_skew_seconds:
+    for name in ("exp", "nbf"):
+        if name in claims and _numeric_date(claims[name]) is None:
+            return _fail(f"{name} must be a finite number (seconds since 1970)", **known)
+    exp, nbf = _numeric_date(claims.get("exp")), _numeric_date(claims.get("nbf"))
+    if exp is not None and exp < now - clock_skew_seconds:
         return _fail("the proof has expired (exp)", **known)
+    if nbf is not None and nbf > now + clock_skew_seconds:
+        return _fail("the proof is not valid yet (nbf)", **known)
     if nonce is not None and claims.get("nonce") != nonce:
         return _fail("nonce does not match", **known)
     return JWSVerification(True, (), did, kid, header, claims)

@@ -41,7 +41,7 @@ def read_key_file(path: Path) -> Ed25519KeyPair:
 
 def write_key_file(path: Path, key: Ed25519KeyPair) -> None:
     """Write ``key`` to a new file readable by its owner only; never overwrites."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a directory we make is owner-only
     body = json.dumps(
         {
             "type": "Multikey",

@@ -22,7 +22,9 @@ from typing import Protocol
 from did._exceptions import DIDResolutionError, InvalidDID, UnsupportedDIDMethod
 from did.document import DIDDocument, VerificationMethod
 
-_DID = re.compile(r"^did:([a-z0-9]+):[A-Za-z0-9._:%-]+$")
+# DID syntax (DID Core 3.1), matched whole: ``fullmatch``, since ``$`` would also accept a value
+# that ends in a newline.
+_DID = re.compile(r"did:([a-z0-9]+):[A-Za-z0-9._:%-]+")
 
 
 class MethodResolver(Protocol):
@@ -34,10 +36,16 @@ class MethodResolver(Protocol):
 def split_did_url(did_url: str) -> tuple[str, str]:
     """``did:m:id#frag`` -> (``did:m:id``, method name), checking the DID syntax."""
     did = did_url.split("#", 1)[0].split("?", 1)[0]
-    match = _DID.match(did)
+    match = _DID.fullmatch(did)
     if not match:
-        raise InvalidDID(f"not a DID: {did_url[:80]!r}")
+        raise InvalidDID("not a DID or DID URL")
     return did, match.group(1)
+
+
+def is_did(value: object) -> bool:
+    """Whether ``value`` is a DID and nothing more: no path, query or fragment (a DID URL names
+    something *in* a DID's document, e.g. a key; an identity, such as a holder, is the DID)."""
+    return isinstance(value, str) and _DID.fullmatch(value) is not None
 
 
 class DIDResolver:
@@ -81,7 +89,7 @@ class DIDResolver:
                 raise error(message)
         driver = self._drivers.get(method)
         if driver is None:
-            raise UnsupportedDIDMethod(f"DID method {method!r} is not supported (supported: {', '.join(self.methods)})")
+            raise UnsupportedDIDMethod(f"the DID method is not supported (supported: {', '.join(self.methods)})")
         try:
             document = driver.resolve(did)
         except DIDResolutionError as exc:

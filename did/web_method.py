@@ -19,8 +19,8 @@ from did.document import DIDDocument
 from did.fetch import Fetcher
 
 PREFIX = "did:web:"
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
-_SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=@%-]+$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?\Z")
+_SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=@%-]+\Z")
 
 
 def did_web_from_domain(domain: str) -> str:
@@ -33,7 +33,7 @@ def did_web_from_domain(domain: str) -> str:
         value = parts.netloc + parts.path
     host, _, path = value.strip("/").partition("/")
     if not host or not _HOST.match(host):
-        raise InvalidDID(f"not a host name for did:web: {host[:80]!r}")
+        raise InvalidDID("not a host name for did:web")
     segments = [s for s in path.split("/") if s]
     if segments and segments[-1] == "did.json":
         segments.pop()
@@ -46,12 +46,12 @@ def did_web_from_domain(domain: str) -> str:
 
 def did_web_to_url(did: str) -> str:
     if not did.startswith(PREFIX):
-        raise InvalidDID(f"not a did:web: {did[:80]!r}")
+        raise InvalidDID("not a did:web")
     identifier = did[len(PREFIX) :].split("#", 1)[0].split("?", 1)[0]
     parts = identifier.split(":")
     host = unquote(parts[0])
     if not host or not _HOST.match(host) or any(not _SEGMENT.match(s) for s in parts[1:]):
-        raise InvalidDID(f"malformed did:web: {did[:80]!r}")
+        raise InvalidDID("malformed did:web")
     path = "/".join(parts[1:]) + "/did.json" if len(parts) > 1 else ".well-known/did.json"
     return f"https://{host}/{path}"
 
@@ -79,10 +79,10 @@ class WebDIDResolver:
         try:
             data = json.loads(body)
         except (ValueError, RecursionError) as exc:
-            raise DIDResolutionError(f"{did}: the document at {url} is not JSON") from exc
+            raise DIDResolutionError("the DID document is not JSON") from exc
         document = DIDDocument.parse(data)
         if document.id != did:
-            raise DIDResolutionError(f"{did}: the document at {url} is for {document.id[:80]!r}")
+            raise DIDResolutionError("the DID document is for another DID")
         return document
 
     def close(self) -> None:

@@ -10,8 +10,11 @@ from issuer._exceptions import (
     CredentialNotFound,
     CredentialTooComplex,
     HolderProofInvalid,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     InvalidCredential,
     InvalidHolderDID,
+    InvalidIdempotencyKey,
     IssuerError,
     IssuerKeyError,
     LockedOut,
@@ -50,6 +53,8 @@ from issuer.credential import (
     parse_datetime,
     xsd_datetime,
 )
+from issuer.database import database_engine
+from issuer.idempotency import IdempotencyStore, parse_idempotency_key
 from issuer.proofs import (
     ED25519_SIGNATURE_2020,
     EDDSA_RDFC_2022,
@@ -65,7 +70,7 @@ from issuer.proofs import (
 from issuer.schema import liveness_schema, schema_errors
 from issuer.service import Issuer, IssuerConfig, RemoteStatusSource
 from issuer.sessions import LockoutPolicy, Session, SessionPolicy, SessionStore
-from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition, database_engine
+from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition
 from issuer.verify import CheckOutcome, CredentialVerifier, EvidenceChecker, StatusListSource, VerificationResult
 from issuer.wallet import CONFIGURATION_ID, PRE_AUTHORIZED_GRANT, PROOF_JWT_TYPE, WalletConfig, WalletIssuer
 
@@ -99,8 +104,12 @@ __all__ = [
     "CredentialVerifier",
     "EvidenceChecker",
     "HolderProofInvalid",
+    "IdempotencyKeyInUse",
+    "IdempotencyKeyReused",
+    "IdempotencyStore",
     "InvalidCredential",
     "InvalidHolderDID",
+    "InvalidIdempotencyKey",
     "Issuer",
     "IssuerConfig",
     "IssuerError",
@@ -148,6 +157,7 @@ __all__ = [
     "liveness_evidence",
     "liveness_schema",
     "parse_datetime",
+    "parse_idempotency_key",
     "parse_proof",
     "schema_errors",
     "schema_url",

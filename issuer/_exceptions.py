@@ -16,6 +16,9 @@ one too complex to process at all (``CredentialTooComplex``)::
     ├── StatusChangeRefused        e.g. un-revoking, or suspending a credential with a revocation entry
     ├── IssuerKeyError             the issuer key is missing, unreadable or inconsistent
     ├── StoreUnavailable           the issuer database cannot be reached or written
+    ├── InvalidIdempotencyKey      an ``Idempotency-Key`` that is not a short printable string
+    ├── IdempotencyKeyReused       the key was used for another request (within its 24 h)
+    ├── IdempotencyKeyInUse        the key's first request is still running
     ├── SessionError               a liveness session cannot take this step (wallet path)
     │   ├── InvalidHolderDID       the holder DID cannot be resolved to a key
     │   ├── SessionNotFound        no such session
@@ -97,6 +100,18 @@ class IssuerKeyError(IssuerError):
 
 class StoreUnavailable(IssuerError):
     code = "issuer_store_unavailable"
+
+
+class InvalidIdempotencyKey(IssuerError):
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyReused(IssuerError):
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInUse(IssuerError):
+    code = "idempotency_key_in_use"
 
 
 class SessionError(IssuerError):

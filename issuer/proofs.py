@@ -153,8 +153,7 @@ def parse_proof(
     vm_id = vm if isinstance(vm, str) else None
     suite = suite_of(proof)
     if suite is None:
-        kind = f"{proof.get('type')}/{proof.get('cryptosuite')}" if "cryptosuite" in proof else proof.get("type")
-        return ProofCheck(False, vm_id, f"unsupported proof type {str(kind)[:80]}")
+        return ProofCheck(False, vm_id, f"unsupported proof type; use one of {', '.join(PROOF_TYPES)}")
     if vm_id is None:
         return ProofCheck(False, None, "the proof names no verificationMethod")
     if len(vm_id) > MAX_VERIFICATION_METHOD_CHARS:
@@ -190,7 +189,7 @@ def check_signature(
     except CredentialTooComplex:
         raise
     except IssuerError as exc:
-        return ProofCheck(False, parsed.verification_method, f"cannot canonicalise: {exc.message}")
+        return ProofCheck(False, parsed.verification_method, f"cannot canonicalise ({exc.code})")
     if not key.verify(parsed.signature, message):
         return ProofCheck(False, parsed.verification_method, "the signature does not verify")
     return ProofCheck(True, parsed.verification_method)

@@ -13,7 +13,7 @@ import json
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 from issuer.contexts import SCHEMAS_DIR, liveness_context_url
 
@@ -34,11 +34,32 @@ def liveness_schema(public_url: str | None = None) -> dict[str, Any]:
     return schema
 
 
+def _whole(check: Any) -> Any:
+    """``check`` refusing any white space or control character: the format validators match
+    with ``$``, which also accepts a value that ends in a newline (``did:key:z6Mk...\n``)."""
+
+    def strict(value: object) -> bool:
+        if isinstance(value, str) and any(c.isspace() or not c.isprintable() for c in value):
+            return False
+        return bool(check(value))
+
+    return strict
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+    checker.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
+    for name in ("uri", "date-time"):
+        check, raises = checker.checkers[name]
+        checker.checkers[name] = (_whole(check), raises)
+    return checker
+
+
 @cache
 def _validator() -> Draft202012Validator:
     schema = _published_schema()
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(schema, format_checker=_format_checker())
 
 
 def schema_errors(credential: object) -> list[dict[str, str]]:

@@ -44,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, RowMapping
 
+from did import is_did
 from issuer._exceptions import (
     AttemptsExhausted,
     CredentialAlreadyIssued,
@@ -109,6 +110,7 @@ session_lockouts = Table(
 )
 
 STATES = ("pending", "passed", "failed", "issuing", "issued")
+HOLDER_DID_RULE = "holderDid must be a DID of at most 500 characters, without path, query or fragment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +226,8 @@ class SessionStore:
     # sessions --------------------------------------------------------------------------------
     @_db_errors
     def create(self, *, holder_did: str, device_type: str, face_match: bool) -> Session:
-        if not holder_did.startswith("did:") or len(holder_did) > 500:
-            raise InvalidHolderDID("holderDid must be a DID of at most 500 characters")
+        if not is_did(holder_did) or len(holder_did) > 500:
+            raise InvalidHolderDID(HOLDER_DID_RULE)
         now = self.clock()
         values = {
             "id": "lcs_" + secrets.token_urlsafe(18),

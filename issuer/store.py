@@ -6,6 +6,12 @@ list position and status. A list's bits are not stored: they are derived from th
 status sets them, so a revocation is one atomic ``UPDATE`` and never a read-modify-write of a
 shared blob, which keeps replicas sharing one PostgreSQL consistent. Each list has a
 ``version`` bumped on every change, so the signed list credential is re-signed only when stale.
+
+Lists fill one at a time, so that each credential hides in a herd: a new list is opened only
+when the current one is full. Each list takes the next number of its purpose in
+``status_list_sequence``, whose key makes issuers that open one at the same moment collide: the
+losers roll back and use the winner's list. A list's ``allocated`` count only grows by a
+conditional ``UPDATE``, so concurrent issuers never fill a list past its bound.
 """
 
 from __future__ import annotations
@@ -29,14 +35,11 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    create_engine,
-    event,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from issuer._exceptions import (
@@ -46,6 +49,7 @@ from issuer._exceptions import (
     StatusListNotFound,
     StoreUnavailable,
 )
+from issuer.database import database_engine as database_engine  # where it used to live
 
 metadata = MetaData()
 
@@ -58,6 +62,16 @@ status_lists = Table(
     Column("allocated", Integer, nullable=False, default=0),
     Column("version", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per status list: its number among the lists of its purpose. The primary key is what
+# lets only one of several concurrent issuers open "the next list".
+status_list_sequence = Table(
+    "status_list_sequence",
+    metadata,
+    Column("purpose", String(16), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("list_id", String(64), ForeignKey("status_lists.id"), nullable=False, unique=True),
 )
 
 issued_credentials = Table(
@@ -84,6 +98,11 @@ issuer_keys = Table(
     Column("public_key_multibase", String(100), nullable=False),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
 )
+
+
+class _ListFilled(Exception):
+    """Rolls a reservation back: the list filled up between reading it and taking a slot."""
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -142,25 +161,6 @@ def _utc(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def database_engine(url: str) -> Engine:
-    """An engine for ``url``; a bare ``postgresql://`` uses the pure-Python pg8000 driver."""
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+pg8000")
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(conn, _record):  # type: ignore[no-untyped-def]
-            cursor = conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        return engine
-    return create_engine(parsed, pool_pre_ping=True)
-
-
 class IssuerStore:
     def __init__(self, engine: Engine, *, list_size: int, fill_ratio: float = 0.5) -> None:
         self.engine = engine
@@ -203,21 +203,47 @@ class IssuerStore:
 
     # issuance --------------------------------------------------------------------------------
     def _open_list(self, conn: Connection, purpose: str) -> str:
-        row = conn.execute(
-            select(status_lists.c.id)
-            .where(status_lists.c.purpose == purpose, status_lists.c.allocated < self.max_allocated)
-            .order_by(status_lists.c.created_at)
+        """The list to draw from: the purpose's last list while it has room, else a new one
+        numbered after it. Two issuers opening one at once insert the same number: one gets an
+        ``IntegrityError``. (The last list and its fill are read in one statement: read apart,
+        a list opened in between would go unseen and a second one be opened beside it.)"""
+        last = conn.execute(
+            select(status_list_sequence.c.number, status_lists.c.id, status_lists.c.allocated)
+            .join(status_lists, status_lists.c.id == status_list_sequence.c.list_id)
+            .where(status_list_sequence.c.purpose == purpose)
+            .order_by(status_list_sequence.c.number.desc())
             .limit(1)
         ).first()
-        if row is not None:
-            return str(row[0])
+        if last is not None and last.allocated < self.max_allocated:
+            return str(last.id)
+        if last is None:  # lists made before lists were numbered: fill an open one first
+            row = conn.execute(
+                select(status_lists.c.id)
+                .where(status_lists.c.purpose == purpose, status_lists.c.allocated < self.max_allocated)
+                .order_by(status_lists.c.created_at)
+                .limit(1)
+            ).first()
+            if row is not None:
+                return str(row[0])
         list_id = uuid.uuid4().hex[:16]
         conn.execute(
             insert(status_lists).values(
                 id=list_id, purpose=purpose, size=self.list_size, allocated=0, version=0, created_at=datetime.now(UTC)
             )
         )
+        number = 0 if last is None else int(last.number) + 1
+        conn.execute(insert(status_list_sequence).values(purpose=purpose, number=number, list_id=list_id))
         return list_id
+
+    def _take_slot(self, conn: Connection, list_id: str) -> bool:
+        """Count one more credential in ``list_id`` unless it is full (it may have filled since
+        it was read: the condition is checked again on the row, under its lock)."""
+        taken = conn.execute(
+            update(status_lists)
+            .where(status_lists.c.id == list_id, status_lists.c.allocated < self.max_allocated)
+            .values(allocated=status_lists.c.allocated + 1)
+        ).rowcount
+        return taken == 1
 
     def reserve(
         self,
@@ -233,12 +259,14 @@ class IssuerStore:
         """Record a credential about to be signed and give it a random free status position."""
         if purpose is not None and purpose not in PURPOSES:
             raise StatusChangeRefused(f"status purpose must be one of {', '.join(PURPOSES)}")
-        for _ in range(32):
+        for _ in range(64):
             try:
                 with self.engine.begin() as conn:
                     position = None
                     if purpose is not None:
                         list_id = self._open_list(conn, purpose)
+                        if not self._take_slot(conn, list_id):
+                            raise _ListFilled
                         position = StatusPosition(list_id, secrets.randbelow(self.list_size), purpose)
                     conn.execute(
                         insert(issued_credentials).values(
@@ -253,17 +281,13 @@ class IssuerStore:
                             status="active",
                         )
                     )
-                    if position is not None:
-                        conn.execute(
-                            update(status_lists)
-                            .where(status_lists.c.id == position.list_id)
-                            .values(allocated=status_lists.c.allocated + 1)
-                        )
                     return position
+            except _ListFilled:
+                continue  # another issuer took the list's last slot: read again
             except IntegrityError as exc:
                 if self.get(credential_id, missing_ok=True) is not None:
-                    raise StatusChangeRefused(f"a credential with id {credential_id[:200]} was already issued") from exc
-                continue  # the random index was taken: draw again
+                    raise StatusChangeRefused("a credential with this id was already issued") from exc
+                continue  # the random index was taken, or another issuer opened the next list: again
             except SQLAlchemyError as exc:
                 raise StoreUnavailable(f"the issuer database failed ({type(exc).__name__})") from exc
         raise IssuerError("could not allocate a status list index")
@@ -295,7 +319,7 @@ class IssuerStore:
         if row is None:
             if missing_ok:
                 return None
-            raise CredentialNotFound(f"no credential {credential_id[:200]!r} was issued here")
+            raise CredentialNotFound("no credential with this id was issued here")
         m = row._mapping
         position = StatusPosition(m["status_list_id"], m["status_index"], m["purpose"]) if m["status_list_id"] else None
         issued_at = _utc(m["issued_at"])
@@ -348,7 +372,7 @@ class IssuerStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(status_lists).where(status_lists.c.id == list_id)).first()
             if row is None:
-                raise StatusListNotFound(f"no status list {list_id[:64]!r}")
+                raise StatusListNotFound("no such status list")
             purpose = row._mapping["purpose"]
             indexes = conn.execute(
                 select(issued_credentials.c.status_index).where(
@@ -369,16 +393,16 @@ class IssuerStore:
         with self.engine.connect() as conn:
             version = conn.execute(select(status_lists.c.version).where(status_lists.c.id == list_id)).scalar()
         if version is None:
-            raise StatusListNotFound(f"no status list {list_id[:64]!r}")
+            raise StatusListNotFound("no such status list")
         return int(version)
 
-    @_db_errors
     @_db_errors
     def ping(self) -> None:
         """One round trip to the database (``/health``); raises ``StoreUnavailable`` when it fails."""
         with self.engine.connect() as conn:
             conn.execute(select(1))
 
+    @_db_errors
     def count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(issued_credentials)).scalar() or 0)

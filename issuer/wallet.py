@@ -29,13 +29,13 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, delete
 
-from did import DIDError, FetchBusy
+from did import DIDError, FetchBusy, is_did
 from did.jws import JWSVerification, verify_did_jws
 from issuer._exceptions import HolderProofInvalid, InvalidHolderDID, OID4VCIError, SessionError
 from issuer.contexts import CREDENTIALS_V1, liveness_context_url
 from issuer.credential import CREDENTIAL_TYPE
 from issuer.service import Issuer
-from issuer.sessions import Session, SessionStore, subject_key, token_hash
+from issuer.sessions import HOLDER_DID_RULE, Session, SessionStore, subject_key, token_hash
 from issuer.store import _db_errors, metadata
 
 __all__ = [
@@ -91,7 +91,16 @@ class WalletIssuer:
         return keys
 
     # sessions --------------------------------------------------------------------------------
+    @staticmethod
+    def check_holder_did(holder_did: str) -> None:
+        """Refuse anything but a DID, before anything is keyed on it: a DID URL (``#key``,
+        ``?query``) or a trailing newline would open sessions, lockout buckets and rate-limit
+        budgets of their own for one holder."""
+        if not is_did(holder_did) or len(holder_did) > 500:
+            raise InvalidHolderDID(HOLDER_DID_RULE)
+
     def create_session(self, *, holder_did: str, device_type: str, face_match: bool, device: str | None) -> Session:
+        self.check_holder_did(holder_did)
         self.sessions.check_lockout(self.subjects(holder_did, device))
         try:
             self.issuer.resolver.resolve(holder_did)

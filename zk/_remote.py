@@ -51,8 +51,9 @@ class RemoteWorker(WorkerProtocol):
             raise ProverUnavailable(f"the remote prover at {self.base_url} is not ready (HTTP {response.status_code})")
 
     def status(self) -> dict[str, Any]:
+        """Fit to publish: the kind of backend, not where it runs."""
         self.start()
-        return {"backend": "remote", "url": self.base_url}
+        return {"backend": "remote"}
 
     def close(self) -> None:
         self._client.close()

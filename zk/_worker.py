@@ -13,11 +13,12 @@ Supervision, decided here:
 * **Timeout.** A job that takes longer than ``timeout_s`` raises :class:`ProverTimeout`, and the
   worker is killed and replaced: a single-threaded worker past its deadline is wedged, and
   every job queued behind it would time out too.
-* **Restart on crash.** When the process dies, every job in flight fails at once with
-  :class:`ProverCrashed` (no caller hangs) and a new process is started. More than
-  ``max_restarts`` restarts within ``restart_window_s`` stops the restarts (the
-  next job gets :class:`ProverUnavailable`) until the window has passed, so a worker that
-  crashes at start does not spin.
+* **Restart on crash, with a stepped backoff.** When the process dies, every job in flight fails
+  at once with :class:`ProverCrashed` (no caller hangs) and a new process is started at once. A
+  worker that dies again before it has run ``healthy_after_s`` is restarted after 1, 2, 4, 8 ...
+  s (``restart_backoff_s`` doubling, capped at ``restart_backoff_max_s``); meanwhile jobs get
+  :class:`ProverUnavailable` saying when. A worker that crashes at start does not spin, and a
+  crash storm costs seconds of proving, not the minute a fixed window would.
 * **Shutdown by PID.** :meth:`NodeWorker.close` closes the worker's stdin (it finishes its queue
   and exits), waits briefly, then kills that PID.
 
@@ -31,6 +32,7 @@ import collections
 import itertools
 import json
 import logging
+import math
 import shutil
 import subprocess
 import threading
@@ -51,7 +53,15 @@ from zk._exceptions import (
 )
 from zk.keys import PACKAGE_DIR, Artifacts
 
-__all__ = ["DEFAULT_NODE_MODULES", "NPM_HINT", "WORKER_SCRIPT", "NodeWorker", "NodeWorkerConfig", "WorkerProof"]
+__all__ = [
+    "DEFAULT_NODE_MODULES",
+    "NPM_HINT",
+    "WORKER_SCRIPT",
+    "NodeWorker",
+    "NodeWorkerConfig",
+    "WorkerProof",
+    "restart_delay",
+]
 
 logger = logging.getLogger("livecred.zk")
 
@@ -96,9 +106,18 @@ class NodeWorkerConfig:
     timeout_s: float = 30.0
     max_pending: int = 32
     start_timeout_s: float = 20.0
-    max_restarts: int = 5
-    restart_window_s: float = 60.0
+    restart_backoff_s: float = 1.0  # the wait before the second restart in a row; doubles from there
+    restart_backoff_max_s: float = 30.0
+    healthy_after_s: float = 60.0  # a worker that ran this long before exiting resets the backoff
     test_ops: bool = False  # enables the worker's `sleep` op, for supervision tests
+
+
+def restart_delay(crashes: int, base_s: float, max_s: float) -> float:
+    """Seconds to wait before restarting a worker that exited ``crashes`` times in a row: none the
+    first time (a restart takes about a second), then ``base_s``, twice that, ... up to ``max_s``."""
+    if crashes <= 1:
+        return 0.0
+    return min(max_s, base_s * 2.0 ** min(crashes - 2, 64))
 
 
 def raise_for_error(error: Mapping[str, Any]) -> None:
@@ -134,6 +153,8 @@ class _Process:
         self.ready = threading.Event()
         self.ready_info: dict[str, Any] | None = None
         self.exited = False
+        self.started_at = 0.0  # on the supervisor's clock, once ready
+        self.exit_counted = False  # the supervisor has counted this exit towards the backoff
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_LINES)
         self._on_exit = on_exit
         self._ids = itertools.count(1)
@@ -240,13 +261,15 @@ class _Process:
 class NodeWorker(WorkerProtocol):
     """The prover backend over a supervised local ``node worker.cjs`` process."""
 
-    def __init__(self, config: NodeWorkerConfig) -> None:
+    def __init__(self, config: NodeWorkerConfig, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
+        self._clock = clock
         self._lock = threading.Lock()
         self._process: _Process | None = None
         self._closing = False
         self._slots = threading.BoundedSemaphore(config.max_pending)
-        self._restart_times: collections.deque[float] = collections.deque()
+        self._crashes = 0  # exits in a row, each before the worker had run healthy_after_s
+        self._restart_at = 0.0  # no restart before this time (clock)
         self.restarts = 0
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -274,12 +297,14 @@ class NodeWorker(WorkerProtocol):
         return process.pid if process is not None and not process.exited else None
 
     def status(self) -> dict[str, Any]:
-        """Where the worker stands; raises :class:`ProverUnavailable` (naming the fix) when down."""
-        pid = self.pid
-        if pid is None:
+        """Where the worker stands, fit to publish (no PID); raises :class:`ProverUnavailable`
+        (naming the fix) when down."""
+        if self.pid is None:
             self.check_environment()
+            with self._lock:
+                self._refuse_during_backoff()
             raise ProverUnavailable("the prover worker is not running; the next proof request starts it")
-        return {"backend": "local", "pid": pid, "restarts": self.restarts}
+        return {"backend": "local", "restarts": self.restarts}
 
     def close(self) -> None:
         with self._lock:
@@ -312,15 +337,50 @@ class NodeWorker(WorkerProtocol):
             return self._process
         restarting = self._process is not None
         if restarting:
-            now = time.monotonic()
-            while self._restart_times and now - self._restart_times[0] > self.config.restart_window_s:
-                self._restart_times.popleft()
-            if len(self._restart_times) >= self.config.max_restarts:
-                raise ProverUnavailable(
-                    f"the prover worker exited {len(self._restart_times)} times within "
-                    f"{self.config.restart_window_s:.0f} s; not restarting it for now"
-                )
-            self._restart_times.append(now)
+            assert self._process is not None
+            self._count_exit(self._process)  # unless the reader thread already did
+            self._refuse_during_backoff()
+        try:
+            process = self._spawn()
+        except ProverUnavailable:
+            if restarting:  # a failed restart is one more failure in a row
+                self._crashes += 1
+                self._restart_at = self._clock() + self._delay()
+            raise
+        process.started_at = self._clock()
+        self._process = process
+        if restarting:
+            self.restarts += 1
+            logger.warning("zk prover worker restarted (pid %d)", process.pid)
+        else:
+            snarkjs = (process.ready_info or {}).get("snarkjs")
+            logger.info("zk prover worker started (pid %d, snarkjs %s)", process.pid, snarkjs)
+        return process
+
+    def _delay(self) -> float:
+        return restart_delay(self._crashes, self.config.restart_backoff_s, self.config.restart_backoff_max_s)
+
+    def _count_exit(self, process: _Process) -> None:
+        """Count ``process``'s exit (once) and set when the next start may happen. Lock held."""
+        if process.exit_counted:
+            return
+        process.exit_counted = True
+        now = self._clock()
+        if now - process.started_at >= self.config.healthy_after_s:
+            self._crashes = 0
+        self._crashes += 1
+        self._restart_at = now + self._delay()
+
+    def _refuse_during_backoff(self) -> None:
+        """Raise :class:`ProverUnavailable` while a restart is held back. Lock held."""
+        wait = self._restart_at - self._clock()
+        if wait > 0:
+            raise ProverUnavailable(
+                f"the prover worker exited {self._crashes} times in a row; it restarts in {math.ceil(wait)} s"
+            )
+
+    def _spawn(self) -> _Process:
+        """Start a process and wait until it is ready. Lock held."""
         self.check_environment()
         try:
             popen = subprocess.Popen(
@@ -341,12 +401,6 @@ class NodeWorker(WorkerProtocol):
             process.stop(1.0)  # joins the stderr drain, so the message below quotes it
             detail = "; ".join(process.stderr_tail) or "no output"
             raise ProverUnavailable(f"the prover worker did not start: {detail}")
-        self._process = process
-        if restarting:
-            self.restarts += 1
-            logger.warning("zk prover worker restarted (pid %d)", process.pid)
-        else:
-            logger.info("zk prover worker started (pid %d, snarkjs %s)", process.pid, process.ready_info.get("snarkjs"))
         return process
 
     def _on_exit(self, process: _Process, code: int) -> None:
@@ -355,6 +409,7 @@ class NodeWorker(WorkerProtocol):
             if self._closing or process is not self._process:
                 return
             logger.error("zk prover worker (pid %d) exited with status %d", process.pid, code)
+            self._count_exit(process)
             try:
                 self._ensure_running()
             except ZKError as exc:

@@ -3,19 +3,20 @@
 Issuing and status changes need ``Authorization: Bearer $LIVECRED_ADMIN_TOKEN``; without a
 configured token they are disabled (403), never open. Verification is public and always answers
 200 with a verdict for a well-formed request: a forged or revoked credential is
-``verified: false`` with the reasons, not an error.
+``verified: false`` with the reasons, not an error. Issuing honours an ``Idempotency-Key``
+header, so that a retry does not mint a second credential (:mod:`issuer.idempotency`).
 """
 
 from __future__ import annotations
 
 import hmac
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import run_db, run_verification
-from issuer import Issuer
+from issuer import IdempotencyStore, Issuer, parse_idempotency_key
 
 router = APIRouter(tags=["credentials"])
 
@@ -92,21 +93,50 @@ class StatusResponse(BaseModel):
     status: str
 
 
+IDEMPOTENCY_KEY = Header(
+    alias="Idempotency-Key",
+    description="A unique key per credential to issue (e.g. a UUID; draft-ietf-httpapi-idempotency-key-header). "
+    "Sent again with the same body within 24 hours, it gets the first response again (201, the same "
+    "credential, none issued anew); with another body, 422 `idempotency_key_reused`; while the first "
+    "request is still running, 409 `idempotency_key_in_use`. 1-255 printable ASCII characters, quoted or not.",
+    examples=['"8e03978e-40d5-43e8-bc93-6894a57f9324"'],
+)
+
+
 @router.post(
     "/credentials/issue",
     status_code=201,
     response_model=IssueResponse,
     response_model_by_alias=True,
     dependencies=[Depends(require_admin)],
+    responses={
+        400: {"description": "Malformed request or `Idempotency-Key` (`invalid_idempotency_key`)"},
+        409: {"description": "`idempotency_key_in_use`: a request with this key is still being processed"},
+        422: {"description": "The credential cannot be issued, or `idempotency_key_reused` with another body"},
+    },
 )
-async def issue(body: IssueRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> IssueResponse:
+async def issue(
+    body: IssueRequest,
+    request: Request,
+    issuer: Issuer = Depends(get_issuer),
+    idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+) -> IssueResponse:
+    """Sign a credential; with an ``Idempotency-Key``, a retry gets the first answer again."""
     options = body.options
     purpose: str | None = "" if options.status_purpose is None else options.status_purpose
     if purpose == "none":
         purpose = None
-    vc = await run_verification(
-        request, lambda: issuer.issue(body.credential, proof_type=options.proof_type, status_purpose=purpose)
-    )
+
+    def sign() -> dict[str, Any]:
+        return issuer.issue(body.credential, proof_type=options.proof_type, status_purpose=purpose)
+
+    if idempotency_key is None:
+        vc = await run_verification(request, sign)
+    else:
+        key = parse_idempotency_key(idempotency_key)
+        store = IdempotencyStore(issuer.store.engine)
+        fingerprint = body.model_dump(mode="json", by_alias=True)
+        vc = await run_verification(request, lambda: store.run(key, fingerprint, sign))
     return IssueResponse(verifiable_credential=vc)
 
 

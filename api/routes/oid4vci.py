@@ -53,7 +53,7 @@ async def token(request: Request, wallet: Wallet) -> JSONResponse:
     form: dict[str, str] = {}
     for key, value in pairs:
         if key in form:
-            raise OID4VCIError("invalid_request", f"parameter {key!r} is repeated")
+            raise OID4VCIError("invalid_request", "a parameter is repeated")
         form[key] = value
     answer = await run_db(request, lambda: wallet.token(form))
     return JSONResponse(answer, headers={**_NO_STORE, "Pragma": "no-cache"})

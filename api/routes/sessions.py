@@ -51,7 +51,7 @@ Limits = Annotated[ImageLimits, Depends(get_limits)]
 Frames = Annotated[FrameLimits, Depends(get_frame_limits)]
 ZK = Annotated[ZKState, Depends(get_zk)]
 
-_DEVICE_TYPE = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,63}$")
+_DEVICE_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,63}")  # fullmatch: `$` lets a final newline in
 _IMAGE = "Base64 image or data URL (JPEG, PNG, WebP, BMP)."
 
 
@@ -77,7 +77,7 @@ class CreateSessionRequest(BaseModel):
     @field_validator("deviceType")
     @classmethod
     def _device_type(cls, value: str) -> str:
-        if not _DEVICE_TYPE.match(value):
+        if not _DEVICE_TYPE.fullmatch(value):
             raise ValueError("deviceType must be 1-64 printable ASCII characters")
         return value
 
@@ -182,6 +182,7 @@ def _session_body(session: Session, request: Request) -> SessionResponse:
 @router.post("/sessions", status_code=201, response_model=SessionResponse)
 async def create_session(body: CreateSessionRequest, request: Request, wallet: Wallet) -> SessionResponse:
     """Open a liveness session for a holder DID: nonce, challenges in a random order, expiry."""
+    wallet.check_holder_did(body.holderDid)  # a DID, not a DID URL, before it keys a budget
     await limit_holder_did(request, body.holderDid)
     # Resolving a did:web holder waits on another host: the outbound pool, not the database's.
     session = await run_outbound(

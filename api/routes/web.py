@@ -45,7 +45,7 @@ router = APIRouter(tags=["wallet page"], include_in_schema=False)
 def _file(name: str) -> FileResponse:
     path = WEB_DIR / name
     if not _NAME.fullmatch(name) or not path.is_file():
-        raise HTTPException(404, {"code": "not_found", "message": f"no such page file: {name[:80]}"})
+        raise HTTPException(404, {"code": "not_found", "message": "no such page file"})
     return FileResponse(path, media_type=_CONTENT_TYPES[path.suffix], headers=_HEADERS)
 
 

@@ -118,7 +118,7 @@ async def face_match_proof(
 
 @router.get("/zk/status", responses={503: {"description": "The prover is not ready; `message` names the fix"}})
 async def status(zk: ZK) -> JSONResponse:
-    """Whether proofs can be made now: the backend (local worker PID and restarts, or remote URL)."""
+    """Whether proofs can be made now, and the backend's kind (and restarts of a local worker)."""
     ready, details = await anyio.to_thread.run_sync(zk.status)
     return JSONResponse(details, status_code=200 if ready else 503)
 

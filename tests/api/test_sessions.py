@@ -360,6 +360,18 @@ def test_malformed_requests_are_client_errors(client: TestClient, images: dict[s
     assert client.get(f"/sessions/{session['sessionId']}").json()["attemptsLeft"] == 2
 
 
+def test_a_holder_did_is_a_did_and_nothing_more(client: TestClient) -> None:
+    # A DID URL or a trailing newline used to open a session (and a lockout bucket) of its own,
+    # and the newline ended up in the credential's subject id.
+    holder = Holder()
+    for did in (f"{holder.did}\n", holder.kid, f"{holder.did}?service=x", f"{holder.did}/path", f"{holder.did}#"):
+        refused = client.post("/sessions", json={"holderDid": did, "deviceType": "desktop"})
+        assert refused.status_code == 422 and refused.json()["code"] == "invalid_holder_did", did
+    device = client.post("/sessions", json={"holderDid": holder.did, "deviceType": "desktop\n"})
+    assert device.status_code == 422 and device.json()["code"] == "invalid_request"
+    assert client.post("/sessions", json={"holderDid": holder.did, "deviceType": "desktop"}).status_code == 201
+
+
 def test_repeated_failures_lock_the_holder_out(tmp_path: Path, images: dict[str, str]) -> None:
     settings = _settings(tmp_path, lockout_failures=3, lockout_window_seconds=180, lockout_seconds=1800)
     with TestClient(create_app(settings)) as client:

@@ -115,7 +115,8 @@ def test_the_status_reports_a_running_local_worker(client: TestClient) -> None:
     response = client.get("/zk/status")
     assert response.status_code == 200
     body = response.json()
-    assert body["ready"] is True and body["backend"] == "local" and body["pid"] > 0
+    assert body["ready"] is True and body["backend"] == "local" and body["restarts"] == 0
+    assert "pid" not in body  # the worker's PID is nobody's business outside this host
     assert body["verificationKey"] == load_verification_key().fingerprint
 
 
@@ -157,7 +158,7 @@ def test_the_cli_verifies_a_response_offline(matched: dict[str, Any], tmp_path: 
 def test_shutdown_stops_the_worker_process(tmp_path: Path) -> None:
     settings = Settings(models_dir=MODELS_DIR, state_dir=tmp_path / "state")
     with TestClient(create_app(settings)) as test_client:
-        pid = test_client.get("/zk/status").json()["pid"]
+        pid = test_client.app.state.zk.prover.backend.pid  # type: ignore[attr-defined]
         os.kill(pid, 0)  # running
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
@@ -205,7 +206,7 @@ def test_zk_service_url_sends_proving_to_a_remote_worker(
     assert settings.zk_service_url == remote_worker
     with TestClient(create_app(settings)) as test_client:
         status = test_client.get("/zk/status").json()
-        assert status["ready"] is True and status["backend"] == "remote" and status["url"] == remote_worker
+        assert status["ready"] is True and status["backend"] == "remote" and remote_worker not in str(status)
         body = test_client.post("/face-match-proof", json=_body(SAME, nonce=NONCE)).json()
     assert body["proofIsMatch"] is True
     key = VerificationKey.from_json(json.loads(Artifacts.packaged().verification_key.read_text()))

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from did import (
+    DIDError,
     DIDNotFound,
     DIDResolutionError,
     DIDResolver,
@@ -27,6 +28,7 @@ from did import (
     did_key_from_public_key,
     did_web_from_domain,
     did_web_to_url,
+    is_did,
     load_or_create_key_file,
     read_key_file,
     single_key_document,
@@ -157,10 +159,37 @@ def test_resolver_dispatches_caches_and_refuses_unknown_methods() -> None:
     now[0] = 11.0
     resolver.resolve(did)
     assert len(calls) == 2
-    with pytest.raises(UnsupportedDIDMethod, match=r"'ion'.*supported: key"):
+    with pytest.raises(UnsupportedDIDMethod, match=r"supported: key"):
         resolver.resolve("did:ion:abc")
     with pytest.raises(InvalidDID):
         resolver.resolve("not-a-did")
+
+
+def test_a_did_is_matched_whole() -> None:
+    did = did_key_from_public_key(Ed25519KeyPair(SEED).public_key)
+    assert is_did(did) and is_did("did:web:example.com:issuers:live")
+    for not_a_did in (f"{did}\n", f"{did}#key-1", f"{did}?service=x", f"{did}/path", f" {did}", "did:key:", None):
+        assert not is_did(not_a_did)
+    resolver = DIDResolver([KeyDIDResolver()])
+    with pytest.raises(InvalidDID):
+        resolver.resolve(f"{did}\n")  # `$` would have matched before the newline
+    with pytest.raises(InvalidDID):
+        did_web_to_url("did:web:example.com\n")
+
+
+def test_did_errors_do_not_quote_the_input() -> None:
+    resolver = DIDResolver([KeyDIDResolver()])
+    for hostile in ("did:qmarker:x", "did:key:qmarker", "qmarker", "did:key:z6Mkqmarker"):
+        with pytest.raises(DIDError) as refused:
+            resolver.resolve(hostile)
+        assert "qmarker" not in refused.value.message
+    with pytest.raises(InvalidDID) as refused:
+        did_web_to_url("did:web:qmarker!")
+    assert "qmarker" not in refused.value.message
+    document = did_key_document(did_key_from_public_key(Ed25519KeyPair(SEED).public_key))
+    with pytest.raises(VerificationMethodNotFound) as missing:
+        document.find_method(document.id + "#qmarker", "authentication")
+    assert "qmarker" not in missing.value.message
 
 
 def test_verification_method_must_be_authorised_for_the_purpose() -> None:

@@ -83,7 +83,7 @@ OTHER = Ed25519KeyPair(bytes(range(1, 33)))
         (hand_made(header(), claims(nonce="n-2")), "nonce does not match"),
         (hand_made(header(), claims(iat=int(NOW) - 3600)), "too old"),
         (hand_made(header(), claims(iat=int(NOW) + 3600)), "in the future"),
-        (hand_made(header(), claims(iat="yesterday")), "iat must be a number"),
+        (hand_made(header(), claims(iat="yesterday")), "iat must be a finite number"),
         (hand_made(header(), claims(exp=int(NOW) - 3600)), "expired"),
         ("a.b", "not a compact JWS"),
         ("x" * 9000, "not a compact JWS"),
@@ -120,3 +120,38 @@ def test_a_token_without_an_expected_did_or_nonce_only_checks_the_signature() ->
     assert not verify_did_jws(
         hand_made(header(), claims()), DIDResolver([KeyDIDResolver()]), typ=TYP, audience=AUD
     ).valid
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), float("-inf"), 10**400, 1e300, -1, True],
+    ids=["nan", "inf", "-inf", "huge-int", "huge-float", "negative", "bool"],
+)
+def test_dates_must_be_finite_numbers(value: Any) -> None:
+    # json.dumps writes NaN / Infinity literals, which Python's JSON parser (so PyJWT) reads back.
+    assert not check(hand_made(header(), claims(iat=value))).valid
+    for name in ("exp", "nbf"):
+        refused = check(hand_made(header(), claims(**{name: value})))
+        assert not refused.valid and f"{name} must be a finite number" in refused.reasons[0]
+
+
+def test_exp_and_nbf_are_honoured() -> None:
+    assert check(hand_made(header(), claims(exp=int(NOW) + 60, nbf=int(NOW) - 60))).valid
+    assert "not valid yet" in check(hand_made(header(), claims(nbf=int(NOW) + 3600))).reasons[0]
+
+
+@pytest.mark.parametrize(
+    "kid",
+    [
+        f"{DID}\n#{KEY.public_key.multibase}",
+        f"{DID}?service=x#{KEY.public_key.multibase}",
+        f"{DID}/path#{KEY.public_key.multibase}",
+        f"{DID}#",
+        f"{DID}#{KEY.public_key.multibase}\n",
+        f"{DID}#{KEY.public_key.multibase}#again",
+    ],
+)
+def test_the_kid_is_a_did_and_a_fragment_and_nothing_else(kid: str) -> None:
+    refused = check(hand_made(header(kid=kid), claims()), expected_did=None)
+    assert not refused.valid and "kid must be a DID URL" in refused.reasons[0]
+    assert "\n" not in refused.reasons[0] and "service" not in refused.reasons[0]

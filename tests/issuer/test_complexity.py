@@ -14,7 +14,7 @@ import pytest
 from pyld import jsonld
 
 import issuer.proofs
-from did import Ed25519KeyPair
+from did import Ed25519KeyPair, Fetcher
 from did._multiformats import multibase_b58_encode
 from issuer import (
     MIN_LIST_BITS,
@@ -270,7 +270,7 @@ def test_foreign_status_lists_past_the_bounds_fail_the_status_check(tmp_path: Pa
         Ed25519KeyPair(SEED),
         verifier_store,
         IssuerConfig(public_url=PUBLIC_URL, trusted_context_urls=(f"{other_url}/contexts/liveness/v1",)),
-        http=httpx.Client(transport=httpx.MockTransport(handler)),
+        fetcher=Fetcher(transport=httpx.MockTransport(handler)),
         clock=clock,
     )
     me.start()

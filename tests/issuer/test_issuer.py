@@ -67,6 +67,13 @@ def test_schema_accepts_our_credentials(issuer: Issuer) -> None:
             "date-time",
         ),
         (lambda c: c.pop("credentialSchema"), "(root)", "credentialSchema"),
+        # The format validators match with `$`, which lets a final newline through.
+        (lambda c: c["credentialSubject"].update(id=HOLDER + "\n"), "credentialSubject/id", "uri"),
+        (
+            lambda c: c["credentialSubject"].update(timestamp="2026-11-21T10:00:00Z\n"),
+            "credentialSubject/timestamp",
+            "date-time",
+        ),
     ],
 )
 def test_schema_rejects_and_issuer_refuses_invalid_credentials(

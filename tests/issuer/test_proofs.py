@@ -187,8 +187,9 @@ def test_refuses_to_sign_undefined_terms_and_remote_contexts() -> None:
     assert info.value.terms == ["age", "nickname"]
     with pytest.raises(UndefinedTerms, match="@type LivenesCredential"):
         sign({**FIXED, "type": ["VerifiableCredential", "LivenesCredential"]})
-    with pytest.raises(ContextNotAllowed, match=r"evil\.example"):
+    with pytest.raises(ContextNotAllowed, match="allowlist") as remote:
         sign({**FIXED, "@context": [*FIXED["@context"], "https://evil.example/context.jsonld"]})
+    assert "evil.example" not in remote.value.message  # nothing a client sent is echoed
 
 
 def _jwk(key: Ed25519KeyPair) -> dict[str, str]:

@@ -158,6 +158,26 @@ def test_unresolvable_holder_dids_are_refused(wallet: WalletIssuer) -> None:
             wallet.create_session(holder_did=bad, device_type="mobile", face_match=False, device=None)
 
 
+def test_holder_did_urls_and_trailing_newlines_are_refused(wallet: WalletIssuer, clock: Clock) -> None:
+    for bad in (f"{HOLDER}\n", KID, f"{HOLDER}?service=x", f"{HOLDER}/path", f" {HOLDER}"):
+        with pytest.raises(InvalidHolderDID):
+            wallet.create_session(holder_did=bad, device_type="mobile", face_match=False, device=None)
+        with pytest.raises(InvalidHolderDID):
+            wallet.sessions.create(holder_did=bad, device_type="mobile", face_match=False)
+    # A key proof must name the holder's key as <holder DID>#<fragment>: no query, no newline.
+    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+    wallet.finish_attempt(
+        wallet.begin_attempt(session.id, None), passed=True, checks=["antispoof"], face_match_proof=None, device=None
+    )
+    fragment = KID.partition("#")[2]
+    for kid in (f"{HOLDER}?service=x#{fragment}", f"{HOLDER}\n#{fragment}"):
+        claims = {"aud": PUBLIC_URL, "iat": int(clock().timestamp()), "nonce": session.nonce}
+        with pytest.raises(HolderProofInvalid):
+            wallet.issue_direct(session.id, sign_jws(claims, HOLDER_KEY, kid=kid, typ=PROOF_JWT_TYPE), None)
+    credential = wallet.issue_direct(session.id, proof(session.nonce, clock), None)
+    assert credential["credentialSubject"]["id"] == HOLDER
+
+
 def test_failures_lock_out_holder_and_device_for_a_while(db_url: str, clock: Clock) -> None:
     wallet = wallet_for(db_url, clock, failures=3, window=timedelta(minutes=3), duration=timedelta(minutes=30))
     try:

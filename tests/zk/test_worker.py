@@ -28,6 +28,7 @@ from zk import (
     ProverUnavailable,
     VerificationKey,
 )
+from zk._worker import restart_delay
 
 CONFIG = NodeWorkerConfig(ARTIFACTS, timeout_s=30, test_ops=True)
 
@@ -116,20 +117,59 @@ def test_close_stops_the_process_by_pid() -> None:
         worker.call("ping", {})
 
 
-def test_repeated_crashes_stop_the_restarts() -> None:
-    worker = NodeWorker(replace(CONFIG, max_restarts=1, restart_window_s=60))
+def test_the_restart_delay_steps_up_and_is_capped() -> None:
+    delays = [restart_delay(n, 1.0, 30.0) for n in range(1, 9)]
+    assert delays == [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert restart_delay(10_000, 1.0, 30.0) == 30.0
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_repeated_crashes_back_off_step_by_step_and_a_healthy_run_resets() -> None:
+    clock = FakeClock()
+    config = replace(CONFIG, restart_backoff_s=1.0, restart_backoff_max_s=2.0, healthy_after_s=60.0)
+    worker = NodeWorker(config, clock=clock)
+
+    def crash() -> int:
+        pid = worker.pid
+        assert pid is not None
+        crashes = worker._crashes
+        os.kill(pid, signal.SIGKILL)
+        _wait_until(lambda: worker._crashes != crashes)  # the supervisor has seen the exit
+        return pid
+
     try:
         worker.start()
-        first = worker.pid
-        assert first is not None
-        os.kill(first, signal.SIGKILL)
+        first = crash()  # the first crash restarts at once
         _wait_until(lambda: worker.pid not in (None, first))
-        second = worker.pid
-        assert second is not None
-        os.kill(second, signal.SIGKILL)
-        _wait_until(lambda: not _alive(second))
-        with pytest.raises(ProverUnavailable, match="not restarting"):
+        crash()  # the second waits 1 s
+        with pytest.raises(ProverUnavailable, match="restarts in 1 s"):
             worker.call("ping", {})
+        with pytest.raises(ProverUnavailable, match="restarts in 1 s"):
+            worker.status()
+        clock.now += 1.0
+        assert worker.call("ping", {})["pid"] == worker.pid
+        crash()  # the third 2 s, and so does every later one (the cap)
+        clock.now += 1.5
+        with pytest.raises(ProverUnavailable, match="restarts in 1 s"):
+            worker.call("ping", {})
+        clock.now += 0.5
+        worker.call("ping", {})
+        crash()
+        clock.now += 2.0
+        worker.call("ping", {})
+        clock.now += 60.0  # a healthy minute: the next crash restarts at once again
+        restarted = crash()
+        _wait_until(lambda: worker.pid not in (None, restarted))
+        assert worker.call("ping", {})["pid"] == worker.pid
+        assert worker.restarts == 5
+        assert "pid" not in worker.status()
     finally:
         worker.close()
 
