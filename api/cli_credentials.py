@@ -119,7 +119,11 @@ def credentials_verify(
 ) -> None:
     """Verify a credential: proof, schema, validity dates, status and ZK evidence. Exit 1 if it fails."""
     credential = _read_credential(file)
-    result = offline_verifier(Settings(), online=online).verify(credential)
+    try:
+        result = offline_verifier(Settings(), online=online).verify(credential)
+    except IssuerError as exc:  # too complex to process: refused, not judged
+        err_console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
     if as_json:
         print(
             json.dumps(

@@ -43,8 +43,10 @@ from fhe import (
 from fhe import InvalidKey as FHEInvalidKey
 from issuer import (
     AttemptsExhausted,
+    CanonicalizationTooComplex,
     CredentialAlreadyIssued,
     CredentialNotFound,
+    CredentialTooComplex,
     HolderProofInvalid,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
@@ -100,6 +102,8 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (InvalidFrameCount, 422),
     (ModelUnavailable, 503),
     (LivenessError, 400),
+    (CanonicalizationTooComplex, 422),
+    (CredentialTooComplex, 422),
     (InvalidCredential, 422),
     (UnsupportedProofType, 400),
     (CredentialNotFound, 404),

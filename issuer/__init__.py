@@ -4,9 +4,11 @@ against the published JSON Schema, signed with Data Integrity ``eddsa-rdfc-2022`
 
 from issuer._exceptions import (
     AttemptsExhausted,
+    CanonicalizationTooComplex,
     ContextNotAllowed,
     CredentialAlreadyIssued,
     CredentialNotFound,
+    CredentialTooComplex,
     HolderProofInvalid,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
@@ -31,6 +33,7 @@ from issuer._exceptions import (
 )
 from issuer.bitstring import MIN_LIST_BITS, bit_at, bits_from_indexes, decode_list, encode_list
 from issuer.canonical import canonicalize, expand_strict
+from issuer.complexity import DEFAULT_LIMITS, BoundedURDNA2015, ComplexityLimits, check_structure
 from issuer.contexts import (
     CREDENTIALS_V1,
     CREDENTIALS_V2,
@@ -56,8 +59,11 @@ from issuer.proofs import (
     ED25519_SIGNATURE_2020,
     EDDSA_RDFC_2022,
     PROOF_TYPES,
+    ParsedProof,
     ProofCheck,
+    check_signature,
     create_proof,
+    parse_proof,
     verify_proof,
     with_suite_context,
 )
@@ -73,6 +79,7 @@ __all__ = [
     "CREDENTIALS_V1",
     "CREDENTIALS_V2",
     "DATA_INTEGRITY_V2",
+    "DEFAULT_LIMITS",
     "ED25519_2020_V1",
     "ED25519_SIGNATURE_2020",
     "EDDSA_RDFC_2022",
@@ -84,12 +91,16 @@ __all__ = [
     "PURPOSES",
     "SCHEMA_PATH",
     "AttemptsExhausted",
+    "BoundedURDNA2015",
+    "CanonicalizationTooComplex",
     "CheckOutcome",
+    "ComplexityLimits",
     "ContextLoader",
     "ContextNotAllowed",
     "CredentialAlreadyIssued",
     "CredentialNotFound",
     "CredentialRecord",
+    "CredentialTooComplex",
     "CredentialVerifier",
     "EvidenceChecker",
     "HolderProofInvalid",
@@ -107,6 +118,7 @@ __all__ = [
     "LockedOut",
     "LockoutPolicy",
     "OID4VCIError",
+    "ParsedProof",
     "ProofCheck",
     "RemoteStatusSource",
     "SchemaValidationError",
@@ -132,6 +144,8 @@ __all__ = [
     "bits_from_indexes",
     "build_liveness_credential",
     "canonicalize",
+    "check_signature",
+    "check_structure",
     "create_proof",
     "database_engine",
     "decode_list",
@@ -144,6 +158,7 @@ __all__ = [
     "liveness_schema",
     "parse_datetime",
     "parse_idempotency_key",
+    "parse_proof",
     "schema_errors",
     "schema_url",
     "verify_proof",

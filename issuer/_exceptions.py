@@ -1,11 +1,15 @@
 """The issuer's exceptions: raised for malformed input or broken infrastructure, never for a bad
-credential under verification (that is a ``VerificationResult`` with ``verified=False``)::
+credential under verification (that is a ``VerificationResult`` with ``verified=False``), except
+one too complex to process at all (``CredentialTooComplex``)::
 
     IssuerError
     ├── InvalidCredential          the credential cannot be signed as given
     │   ├── SchemaValidationError  it does not validate against the JSON Schema (``errors`` lists why)
     │   ├── ContextNotAllowed      it names a JSON-LD context outside the vendored allowlist
-    │   └── UndefinedTerms         canonicalisation would drop terms (``terms`` lists them)
+    │   ├── UndefinedTerms         canonicalisation would drop terms (``terms`` lists them)
+    │   └── CredentialTooComplex   it exceeds a structural cap (depth, objects, arrays ...), checked
+    │       │                      before any JSON-LD work; hostile input, never a verdict
+    │       └── CanonicalizationTooComplex  RDFC-1.0 would need more than its work budget
     ├── UnsupportedProofType       a proof type / cryptosuite we do not sign with
     ├── CredentialNotFound         no credential with that id was issued here
     ├── StatusListNotFound         no status list with that id
@@ -64,6 +68,14 @@ class UndefinedTerms(InvalidCredential):
     def __init__(self, message: str, terms: Sequence[str]) -> None:
         super().__init__(message)
         self.terms = list(terms)
+
+
+class CredentialTooComplex(InvalidCredential):
+    code = "credential_too_complex"
+
+
+class CanonicalizationTooComplex(CredentialTooComplex):
+    code = "canonicalization_too_complex"
 
 
 class UnsupportedProofType(IssuerError):

@@ -5,6 +5,8 @@ without changing its output for well-formed input). Before canonicalising, the d
 expanded once with a handler that records every property the contexts do not define, and the
 expanded form is walked for relative ``@type`` / ``@id`` values: either would vanish from the
 RDF and so from what the signature covers, which acapy and jsonld.js "safe mode" also refuse.
+Every document is held to ``issuer.complexity``'s bounds: its JSON structure is capped before
+expansion, and URDNA2015 runs with a work budget.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from pyld import jsonld
 
 from issuer._exceptions import ContextNotAllowed, InvalidCredential, UndefinedTerms
+from issuer.complexity import DEFAULT_LIMITS, BoundedURDNA2015, ComplexityLimits, check_structure
 from issuer.contexts import ContextLoader
 
 
@@ -69,13 +72,19 @@ def expand_strict(document: dict[str, Any], loader: ContextLoader) -> list[Any]:
     return expanded
 
 
-def canonicalize(document: dict[str, Any], loader: ContextLoader, *, strict: bool = True) -> str:
-    """RDFC-1.0 N-Quads of ``document``. ``strict`` refuses documents that would lose terms."""
+def canonicalize(
+    document: dict[str, Any], loader: ContextLoader, *, strict: bool = True, limits: ComplexityLimits = DEFAULT_LIMITS
+) -> str:
+    """RDFC-1.0 N-Quads of ``document``. ``strict`` refuses documents that would lose terms.
+
+    Raises ``CredentialTooComplex`` / ``CanonicalizationTooComplex`` past ``limits``.
+    """
+    check_structure(document, limits)
     source: Any = expand_strict(document, loader) if strict else document
     try:
-        nquads: str = jsonld.normalize(
-            source, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader}
-        )
+        # What jsonld.normalize does, with the bounded URDNA2015 in place of pyld's own.
+        dataset = jsonld.JsonLdProcessor().to_rdf(source, {"documentLoader": loader})
     except jsonld.JsonLdError as exc:
         raise _translate(exc) from exc
+    nquads: str = BoundedURDNA2015(limits).main(dataset, {"format": "application/n-quads"})
     return nquads

@@ -6,7 +6,12 @@ carries one, as didkit's Ed25519Signature2020 proofs do). They differ in the pro
 the context that defines its terms (data-integrity/v2 vs. suites/ed25519-2020/v1).
 
 ``create_proof`` raises on input it cannot sign; ``verify_proof`` never raises for a bad
-credential: it returns a ``ProofCheck`` saying why the proof does not hold.
+credential: it returns a ``ProofCheck`` saying why the proof does not hold. The one exception is
+a document too complex to canonicalise (``CredentialTooComplex``): hostile input, not a verdict.
+
+Verification runs cheapest first and does no JSON-LD work until the rest holds: the proof's
+shape (``parse_proof``), the key (resolved by the caller), the structural caps, and only then
+canonicalisation and the signature (``check_signature``).
 """
 
 from __future__ import annotations
@@ -18,14 +23,19 @@ from typing import Any
 
 from did import DIDError, Ed25519KeyPair, Ed25519PublicKey
 from did._multiformats import multibase_b58_decode, multibase_b58_encode
-from issuer._exceptions import InvalidCredential, IssuerError, UnsupportedProofType
+from issuer._exceptions import CredentialTooComplex, InvalidCredential, IssuerError, UnsupportedProofType
 from issuer.canonical import canonicalize
+from issuer.complexity import check_structure
 from issuer.contexts import CREDENTIALS_V2, DATA_INTEGRITY_V2, ED25519_2020_V1, ContextLoader
 
 EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
 ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
 PROOF_TYPES = (EDDSA_RDFC_2022, ED25519_SIGNATURE_2020)
 SUITE_CONTEXT = {EDDSA_RDFC_2022: DATA_INTEGRITY_V2, ED25519_SIGNATURE_2020: ED25519_2020_V1}
+# "z" + base58btc of a 64-byte signature is at most 89 characters; base58 decoding is quadratic,
+# so nothing much longer is decoded. DID URLs are bounded for the same reason (did:key decodes).
+MAX_PROOF_VALUE_CHARS = 100
+MAX_VERIFICATION_METHOD_CHARS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,15 +125,23 @@ def suite_of(proof: dict[str, Any]) -> str | None:
 KeyLookup = Callable[[str, str], Ed25519PublicKey]
 
 
-def verify_proof(
-    document: dict[str, Any],
-    lookup_key: KeyLookup,
-    loader: ContextLoader,
-    *,
-    expected_purpose: str = "assertionMethod",
-    expected_controller: str | None = None,
-) -> ProofCheck:
-    """Check the single proof on ``document``. ``lookup_key(vm_id, purpose)`` resolves the key."""
+@dataclass(frozen=True, slots=True)
+class ParsedProof:
+    """A proof whose shape holds; what is left is its key and its signature over the document."""
+
+    proof: dict[str, Any]
+    verification_method: str
+    signature: bytes
+
+
+def parse_proof(
+    document: dict[str, Any], *, expected_purpose: str = "assertionMethod", expected_controller: str | None = None
+) -> ParsedProof | ProofCheck:
+    """The checks that need no I/O and no JSON-LD: a failed ``ProofCheck`` if one fails.
+
+    One proof, of a suite we know, for ``expected_purpose``; with ``expected_controller``, a
+    verification method that is a DID URL of it; a proofValue that decodes to 64 bytes.
+    """
     proof = document.get("proof")
     if isinstance(proof, list):
         if len(proof) != 1:
@@ -138,25 +156,63 @@ def verify_proof(
         return ProofCheck(False, vm_id, f"unsupported proof type; use one of {', '.join(PROOF_TYPES)}")
     if vm_id is None:
         return ProofCheck(False, None, "the proof names no verificationMethod")
+    if len(vm_id) > MAX_VERIFICATION_METHOD_CHARS:
+        return ProofCheck(False, None, f"verificationMethod is longer than {MAX_VERIFICATION_METHOD_CHARS} characters")
     if proof.get("proofPurpose") != expected_purpose:
         return ProofCheck(False, vm_id, f"proofPurpose is not {expected_purpose}")
-    if expected_controller is not None and vm_id.split("#", 1)[0] != expected_controller:
-        return ProofCheck(False, vm_id, "the verification method does not belong to the issuer")
+    if expected_controller is not None:
+        controller, _, fragment = vm_id.partition("#")
+        if controller != expected_controller:
+            return ProofCheck(False, vm_id, "the verification method does not belong to the issuer")
+        if not controller.startswith("did:") or not fragment:
+            return ProofCheck(False, vm_id, "the verification method is not a DID URL of the issuer")
     value = proof.get("proofValue")
     if not isinstance(value, str):
         return ProofCheck(False, vm_id, "the proof has no proofValue")
+    if len(value) > MAX_PROOF_VALUE_CHARS:
+        return ProofCheck(False, vm_id, "proofValue is not a 64-byte Ed25519 signature")
     try:
         signature = multibase_b58_decode(value)
     except DIDError:
         return ProofCheck(False, vm_id, "proofValue is not base58btc multibase")
+    if len(signature) != 64:
+        return ProofCheck(False, vm_id, "proofValue is not a 64-byte Ed25519 signature")
+    return ParsedProof(proof, vm_id, signature)
+
+
+def check_signature(
+    document: dict[str, Any], parsed: ParsedProof, key: Ed25519PublicKey, loader: ContextLoader
+) -> ProofCheck:
+    """Canonicalise (bounded) and check the signature; the expensive step, run last."""
     try:
-        key = lookup_key(vm_id, expected_purpose)
-    except DIDError as exc:
-        return ProofCheck(False, vm_id, f"verification method not usable: {exc.message}")
-    try:
-        message = _hash_data(document, proof, loader, signing=False)
+        message = _hash_data(document, parsed.proof, loader, signing=False)
+    except CredentialTooComplex:
+        raise
     except IssuerError as exc:
-        return ProofCheck(False, vm_id, f"cannot canonicalise ({exc.code})")
-    if not key.verify(signature, message):
-        return ProofCheck(False, vm_id, "the signature does not verify")
-    return ProofCheck(True, vm_id)
+        return ProofCheck(False, parsed.verification_method, f"cannot canonicalise ({exc.code})")
+    if not key.verify(parsed.signature, message):
+        return ProofCheck(False, parsed.verification_method, "the signature does not verify")
+    return ProofCheck(True, parsed.verification_method)
+
+
+def verify_proof(
+    document: dict[str, Any],
+    lookup_key: KeyLookup,
+    loader: ContextLoader,
+    *,
+    expected_purpose: str = "assertionMethod",
+    expected_controller: str | None = None,
+) -> ProofCheck:
+    """Check the single proof on ``document``. ``lookup_key(vm_id, purpose)`` resolves the key.
+
+    Raises ``CredentialTooComplex`` for a document past the complexity bounds.
+    """
+    parsed = parse_proof(document, expected_purpose=expected_purpose, expected_controller=expected_controller)
+    if isinstance(parsed, ProofCheck):
+        return parsed
+    try:
+        key = lookup_key(parsed.verification_method, expected_purpose)
+    except DIDError as exc:
+        return ProofCheck(False, parsed.verification_method, f"verification method not usable: {exc.message}")
+    check_structure(document)
+    return check_signature(document, parsed, key, loader)

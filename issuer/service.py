@@ -27,9 +27,10 @@ from did import (
     did_key_from_public_key,
     single_key_document,
 )
-from issuer._exceptions import InvalidCredential, SchemaValidationError
+from issuer._exceptions import CredentialTooComplex, InvalidCredential, SchemaValidationError
 from issuer.bitstring import bits_from_indexes, encode_list
 from issuer.canonical import canonicalize
+from issuer.complexity import check_structure
 from issuer.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextLoader, liveness_context_url
 from issuer.credential import (
     build_liveness_credential,
@@ -61,7 +62,9 @@ class RemoteStatusSource:
 
     Any failure (refused address, network, HTTP status, size, not a JSON object) is ``None``: the
     verifier reports the list as not available, whatever the reason. ``FetchBusy`` propagates:
-    it is the service's state, not the list's (for the API to answer 503).
+    it is the service's state, not the list's (for the API to answer 503). A list past the
+    structural caps a credential is held to (nested too deep to parse, included) raises
+    ``CredentialTooComplex``: the verifier fails the status check, it does not skip it.
     """
 
     def __init__(self, fetcher: Fetcher, *, max_bytes: int = 2 * 1024 * 1024) -> None:
@@ -72,9 +75,14 @@ class RemoteStatusSource:
         try:
             body = self._fetcher.get(url, accept="application/vc+ld+json, application/json", max_bytes=self._max)
             data = json.loads(body)
-        except (FetchError, ValueError, RecursionError):  # a deeply nested body is not a list either
+        except (FetchError, ValueError):
             return None
-        return data if isinstance(data, dict) else None
+        except RecursionError as exc:
+            raise CredentialTooComplex("the status list credential is nested too deeply to parse") from exc
+        if not isinstance(data, dict):
+            return None
+        check_structure(data)
+        return data
 
 
 class Issuer:
@@ -188,6 +196,7 @@ class Issuer:
         """
         proof_type = proof_type or self.config.proof_type
         purpose = self.config.status_purpose if status_purpose == "" else status_purpose
+        check_structure(credential)  # before the copy, the schema and the JSON-LD work
         doc = self._complete(credential)
         errors = schema_errors(doc)
         if errors:

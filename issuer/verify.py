@@ -11,6 +11,13 @@ Checks, each ``passed``, ``failed`` or ``unchecked`` (with the reason):
 - ``evidence``  each Groth16 face-match proof, through the ``zk`` checker when one is given.
 
 ``verified`` is true only when no check failed; ``unchecked`` checks become warnings.
+
+The proof is checked cheapest first, and a credential does no JSON-LD work until everything
+cheaper holds: the proof's shape, the issuer policy, the key (through the resolver), the
+structural caps, then canonicalisation and the signature. A credential too complex to process
+raises ``CredentialTooComplex`` (hostile input, not a verdict). Status and evidence cost
+fetches, canonicalisation of the status list and Groth16 verification: they run only for a
+credential whose proof holds, and are reported unchecked otherwise.
 """
 
 from __future__ import annotations
@@ -23,15 +30,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from did import DIDResolver, Ed25519PublicKey
+from did import DIDError, DIDResolver, Ed25519PublicKey
+from issuer._exceptions import CredentialTooComplex
 from issuer.bitstring import bit_at, decode_list
+from issuer.complexity import check_structure
 from issuer.contexts import ContextLoader
 from issuer.credential import CREDENTIAL_TYPE, parse_datetime
-from issuer.proofs import verify_proof
+from issuer.proofs import ProofCheck, check_signature, parse_proof, verify_proof
 from issuer.schema import schema_errors
 
 Status = Literal["passed", "failed", "unchecked"]
 CLOCK_SKEW = timedelta(minutes=5)
+# A livecred credential carries one Groth16 proof; each costs a pairing check to verify.
+MAX_FACE_MATCH_PROOFS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +110,8 @@ def _guarded(name: str, check: Callable[[], CheckOutcome]) -> CheckOutcome:
     """Run one check; hostile input that trips a library is a failed check, not a 500."""
     try:
         return check()
+    except CredentialTooComplex:
+        raise  # refused outright: the client gets a 422, not a verdict
     except Exception as exc:  # noqa: BLE001 - a verdict, never an exception, for a bad credential
         return CheckOutcome(name, "failed", f"could not be checked ({type(exc).__name__})")
 
@@ -130,11 +143,15 @@ class CredentialVerifier:
             return VerificationResult((CheckOutcome("credential", "failed", "not a JSON object"),))
         issuer = _issuer_id(credential)
         cred_id = credential.get("id") if isinstance(credential.get("id"), str) else None
+        proof = _guarded("proof", lambda: self._proof(credential, issuer))
         outcomes = [
-            _guarded("proof", lambda: self._proof(credential, issuer)),
+            proof,
             _guarded("schema", lambda: self._schema(credential)),
             _guarded("validity", lambda: self._validity(credential)),
         ]
+        if proof.status != "passed":
+            outcomes.extend(self._not_checked(credential))
+            return VerificationResult(tuple(outcomes), cred_id, issuer)
         status_outcome, status_word = self._status(credential, issuer)
         if status_outcome is not None:
             outcomes.append(status_outcome)
@@ -145,7 +162,17 @@ class CredentialVerifier:
     def _proof(self, credential: dict[str, Any], issuer: str | None) -> CheckOutcome:
         if issuer is None:
             return CheckOutcome("proof", "failed", "the credential names no issuer")
-        check = verify_proof(credential, self._lookup, self.loader, expected_controller=issuer)
+        parsed = parse_proof(credential, expected_controller=issuer)
+        if isinstance(parsed, ProofCheck):
+            return CheckOutcome("proof", "failed", parsed.reason or "the proof is malformed")
+        # The issuer policy (trusted issuers) belongs here: after the shape, before any resolution
+        # or JSON-LD work.
+        try:
+            key = self._lookup(parsed.verification_method, "assertionMethod")
+        except DIDError as exc:
+            return CheckOutcome("proof", "failed", f"verification method not usable: {exc.message}")
+        check_structure(credential)
+        check = check_signature(credential, parsed, key, self.loader)
         if check.verified:
             return CheckOutcome("proof", "passed", f"signed by {check.verification_method}")
         return CheckOutcome("proof", "failed", check.reason or "the proof does not verify")
@@ -189,10 +216,13 @@ class CredentialVerifier:
             return CheckOutcome("status", "failed", "statusListIndex is not an integer"), None
         if not isinstance(url, str) or purpose not in ("revocation", "suspension"):
             return CheckOutcome("status", "failed", "malformed BitstringStatusListEntry"), None
-        listing = self.status_source(url) if self.status_source is not None else None
-        if listing is None:
-            return CheckOutcome("status", "unchecked", "the status list is not available (offline)"), None
-        problem = self._check_list(listing, url, issuer, purpose)
+        try:
+            listing = self.status_source(url) if self.status_source is not None else None
+            if listing is None:
+                return CheckOutcome("status", "unchecked", "the status list is not available (offline)"), None
+            problem = self._check_list(listing, url, issuer, purpose)
+        except CredentialTooComplex as exc:
+            return CheckOutcome("status", "failed", f"status list refused: {exc.message}"), None
         if problem:
             return CheckOutcome("status", "failed", problem), None
         try:
@@ -232,6 +262,9 @@ class CredentialVerifier:
         raw = credential.get("evidence")
         items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
         proofs = [e for e in items if isinstance(e, dict) and "Groth16FaceMatchProof" in _types(e)]
+        if len(proofs) > MAX_FACE_MATCH_PROOFS:
+            message = f"more than {MAX_FACE_MATCH_PROOFS} Groth16 face-match proofs; none checked"
+            return [CheckOutcome("evidence", "failed", message)]
         outcomes = []
         for n, evidence in enumerate(proofs):
             name = "evidence" if len(proofs) == 1 else f"evidence[{n}]"
@@ -241,3 +274,15 @@ class CredentialVerifier:
             ok, message = self.evidence_checker(evidence)
             outcomes.append(CheckOutcome(name, "passed" if ok else "failed", message))
         return outcomes
+
+    def _not_checked(self, credential: dict[str, Any]) -> list[CheckOutcome]:
+        """Status and evidence, skipped for a credential whose proof does not hold."""
+        why = "not checked: the proof does not hold"
+        skipped = []
+        if credential.get("credentialStatus") is not None:
+            skipped.append(CheckOutcome("status", "unchecked", why))
+        raw = credential.get("evidence")
+        items = raw if isinstance(raw, list) else [raw]
+        if any(isinstance(e, dict) and "Groth16FaceMatchProof" in _types(e) for e in items):
+            skipped.append(CheckOutcome("evidence", "unchecked", why))
+        return skipped

@@ -72,6 +72,13 @@ def test_verify_offline_passes_and_fails_with_a_report(state: Path, tmp_path: Pa
     assert "proof: the signature does not verify" in json.loads(result.output)["errors"]
     missing = runner.invoke(app, ["credentials", "verify", str(tmp_path / "nope.json")])
     assert missing.exit_code == 2
+    node: dict = {"type": "LivenessCheckEvidence"}  # type: ignore[type-arg]
+    for _ in range(200):
+        node = {"type": "LivenessCheckEvidence", "verifier": node}
+    vc["evidence"] = [node]
+    bad.write_text(json.dumps(vc))
+    refused = runner.invoke(app, ["credentials", "verify", str(bad)])
+    assert refused.exit_code == 2 and "too complex" in refused.output
 
 
 def test_revoke_and_suspend_from_the_command_line(state: Path) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import base58
 import pytest
 from fastapi.testclient import TestClient
 
@@ -202,3 +203,62 @@ def test_credential_ids_are_unique_and_bounded(api: TestClient) -> None:
     long_id = {**credential(), "id": "urn:x:" + "a" * 300}
     response = api.post("/credentials/issue", json={"credential": long_id}, headers=ADMIN)
     assert response.status_code == 422 and response.json()["code"] == "invalid_credential"
+
+
+# Hostile credentials: refused before they cost much (issuer/complexity.py, bench/verify_bombs.py).
+def _clique(n: int) -> list[dict[str, Any]]:
+    """Blank nodes that all point at each other (every term defined): RDFC-1.0's worst case."""
+    ids = [f"_:n{i}" for i in range(n)]
+    return [{"id": i, "type": "LivenessCheckEvidence", "verifier": [j for j in ids if j != i]} for i in ids]
+
+
+def _nested_subject(depth: int) -> dict[str, Any]:
+    node: dict[str, Any] = {"id": HOLDER, "deviceType": "mobile", "timestamp": "2026-11-21T10:00:00Z"}
+    for _ in range(depth):
+        node = {"type": "VerifiableCredential", "credentialSubject": node}
+    return node
+
+
+def _nested_evidence(depth: int) -> list[dict[str, Any]]:
+    node: dict[str, Any] = {"type": "LivenessCheckEvidence"}
+    for _ in range(depth):
+        node = {"type": "LivenessCheckEvidence", "verifier": node}
+    return [node]
+
+
+def _forged(vc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """``vc`` changed, under a proof of the right shape (a 64-byte signature) that does not verify."""
+    out = {**copy.deepcopy(vc), **changes}
+    out["proof"]["proofValue"] = "z" + base58.b58encode(bytes(64)).decode()
+    return out
+
+
+def test_hostile_credentials_are_refused_with_422(api: TestClient) -> None:
+    vc = issue(api, {"credential": credential()})
+    bombs = [
+        ("credential_too_complex", _forged(vc, evidence=_clique(8))),
+        # 50 deep: the API's JSON guard refuses bodies nested deeper than 64 before they get here.
+        ("credential_too_complex", _forged(vc, credentialSubject=_nested_subject(50))),
+        ("canonicalization_too_complex", _forged(vc, evidence=_clique(6))),
+    ]
+    for code, bomb in bombs:
+        response = api.post("/credentials/verify", json={"verifiableCredential": bomb})
+        assert response.status_code == 422 and response.json()["code"] == code
+        assert response.json()["message"].startswith("the document is too complex to ")
+
+
+def test_a_failed_cheap_check_is_a_verdict_even_for_a_bomb(api: TestClient) -> None:
+    bomb = _forged(issue(api, {"credential": credential()}), evidence=_clique(8))
+    bomb["proof"]["proofValue"] = "z" + base58.b58encode(bytes(32)).decode()
+    result = verify(api, bomb)
+    assert not result["verified"]
+    assert result["errors"] == ["proof: proofValue is not a 64-byte Ed25519 signature"]
+
+
+def test_issuing_hostile_credentials_is_refused_with_422(api: TestClient) -> None:
+    for code, bomb in [
+        ("credential_too_complex", credential() | {"evidence": _nested_evidence(50)}),
+        ("canonicalization_too_complex", credential() | {"evidence": _clique(6)}),
+    ]:
+        response = api.post("/credentials/issue", json={"credential": bomb}, headers=ADMIN)
+        assert response.status_code == 422 and response.json()["code"] == code

@@ -77,12 +77,18 @@ def test_pure_python_verifier_agrees(proofs: dict[str, dict[str, Any]], issuer: 
 
 
 def test_tampered_or_weak_evidence_fails(issuer: Issuer, proofs: dict[str, dict[str, Any]]) -> None:
-    vc = _credential(issuer, proofs["good"])
-    tampered = copy.deepcopy(vc)
+    # Signed over a tampered Groth16 proof: the signature holds, the evidence does not.
+    bad = copy.deepcopy(proofs["good"])
+    bad["proof"]["pi_a"][0] = bad["proof"]["pi_c"][0]
+    result = issuer.verify(_credential(issuer, bad))
+    assert not result.verified
+    assert len(result.errors) == 1 and result.errors[0].startswith("evidence: Groth16 proof does not verify")
+    # Tampered after signing: the proof fails, and the Groth16 proof is not worth checking.
+    tampered = copy.deepcopy(_credential(issuer, proofs["good"]))
     tampered["evidence"][1]["groth16Proof"]["pi_a"][0] = tampered["evidence"][1]["groth16Proof"]["pi_c"][0]
     result = issuer.verify(tampered)
-    assert not result.verified
-    assert any(e.startswith("evidence: Groth16 proof does not verify") for e in result.errors)
+    assert result.errors == ["proof: the signature does not verify"]
+    assert "evidence: not checked: the proof does not hold" in result.warnings
     # A valid proof of a threshold below the verifier's policy proves too little.
     weak = issuer.verify(_credential(issuer, proofs["weak"]))
     assert weak.errors == ["evidence: proof threshold 1000 is below the policy minimum 6000"]
