@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from did import Ed25519KeyPair, single_key_document
+from tests.guards import finishes
 
 HANG = 20.0  # a call still running after this long is hung: a deadline did not hold
 
@@ -235,16 +236,4 @@ def document_for(did: str) -> bytes:
 
 def outcome(call: Callable[[], object]) -> Any:
     """Run ``call`` in a thread that must finish within HANG seconds: its result or its exception."""
-    box: list[object] = []
-
-    def run() -> None:
-        try:
-            box.append(call())
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            box.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(HANG)
-    assert not thread.is_alive(), f"still running after {HANG} s: a deadline did not hold"
-    return box[0]
+    return finishes(call, within=HANG)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,29 +16,13 @@ from sqlalchemy import Engine, text
 
 from did import Ed25519KeyPair
 from issuer import Issuer, IssuerConfig, IssuerStore, StoreUnavailable, database_engine
+from tests.guards import finishes
 from tests.issuer.conftest import HOLDER, PG_URL, PUBLIC_URL, SEED, Clock
 
 
 def limited_engine(url: str) -> Engine:
     """Two connections, half a second to get one or to run a statement."""
     return database_engine(url, pool_size=2, pool_timeout_s=0.5, connect_timeout_s=5.0, statement_timeout_s=0.5)
-
-
-def finishes(call: Callable[[], Any]) -> Any:
-    """``call()``'s result or exception, from a thread that must finish (a guard, not a timing)."""
-    box: list[Any] = []
-
-    def run() -> None:
-        try:
-            box.append(call())
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            box.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the database call hung"
-    return box[0]
 
 
 @pytest.fixture
