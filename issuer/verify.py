@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from did import DIDError, DIDResolver, Ed25519PublicKey
+from did import DIDError, DIDResolver, Ed25519PublicKey, FetchBusy
 from issuer._exceptions import CredentialTooComplex
 from issuer.bitstring import bit_at, decode_list
 from issuer.complexity import check_structure
@@ -110,8 +110,10 @@ def _guarded(name: str, check: Callable[[], CheckOutcome]) -> CheckOutcome:
     """Run one check; hostile input that trips a library is a failed check, not a 500."""
     try:
         return check()
-    except CredentialTooComplex:
-        raise  # refused outright: the client gets a 422, not a verdict
+    except (CredentialTooComplex, FetchBusy):
+        # Refused outright: a hostile credential gets a 422, and a check that could not run now
+        # (every fetch slot taken) a 503 with Retry-After, never a "verified: false" verdict.
+        raise
     except Exception as exc:  # noqa: BLE001 - a verdict, never an exception, for a bad credential
         return CheckOutcome(name, "failed", f"could not be checked ({type(exc).__name__})")
 
@@ -169,6 +171,8 @@ class CredentialVerifier:
         # or JSON-LD work.
         try:
             key = self._lookup(parsed.verification_method, "assertionMethod")
+        except FetchBusy:
+            raise
         except DIDError as exc:
             return CheckOutcome("proof", "failed", f"verification method not usable: {exc.message}")
         check_structure(credential)

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import Settings, create_app
+from did import FetchBusy
 from issuer import bit_at, decode_list
 from tests.conftest import MODELS_DIR
 
@@ -262,3 +263,19 @@ def test_issuing_hostile_credentials_is_refused_with_422(api: TestClient) -> Non
     ]:
         response = api.post("/credentials/issue", json={"credential": bomb}, headers=ADMIN)
         assert response.status_code == 422 and response.json()["code"] == code
+
+
+def test_a_busy_fetcher_is_503_not_a_verdict(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When every outbound fetch slot is taken, the issuer's key cannot be resolved now: the client
+    is told to come back (503 + Retry-After), not that the credential is false."""
+    vc = _forged(issue(api, {"credential": credential()}), issuer="did:web:issuer.example")
+    vc["proof"]["verificationMethod"] = "did:web:issuer.example#key-1"
+    resolver = api.app.state.issuer.resolver  # type: ignore[attr-defined]
+
+    def busy(did_url: str) -> Any:
+        raise FetchBusy()
+
+    monkeypatch.setattr(resolver, "resolve", busy)
+    response = api.post("/credentials/verify", json={"verifiableCredential": vc})
+    assert response.status_code == 503
+    assert response.json()["code"] == "fetch_busy" and int(response.headers["Retry-After"]) >= 1
