@@ -8,6 +8,7 @@ assert the behaviour; this file only measures it against a running service.
 from __future__ import annotations
 
 import base64
+import itertools
 import os
 import socket
 import time
@@ -62,9 +63,21 @@ def _answer(response: httpx.Response) -> str:
     return f"{response.status_code} {code or ''}".strip()
 
 
-def _post(target: Target, path: str, *, timeout: float = 300, **kwargs: Any) -> str:
+_ADDRESSES = itertools.count(1)
+
+
+def address(network: int = 10) -> str:
+    """A fresh client address: the service trusts the bench as its proxy (``LIVECRED_TRUSTED_PROXIES``),
+    so each request can come from another client, as in a flood from many machines."""
+    n = next(_ADDRESSES)
+    return f"{network}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+
+
+def _post(target: Target, path: str, *, timeout: float = 300, client: str | None = None, **kwargs: Any) -> str:
+    """POST from ``client`` (default: a fresh address), through the bench acting as trusted proxy."""
+    headers = {**kwargs.pop("headers", {}), "X-Forwarded-For": client or address()}
     try:
-        return _answer(httpx.post(target.url + path, timeout=timeout, **kwargs))
+        return _answer(httpx.post(target.url + path, timeout=timeout, headers=headers, **kwargs))
     except httpx.TimeoutException:
         return f"no answer in {timeout:.0f} s"
     except httpx.HTTPError as exc:
@@ -211,13 +224,13 @@ def slow_drip(target: Target) -> str:
     credential = _unsigned_credential()
     credential["issuer"] = did
     credential["proof"]["verificationMethod"] = did + "#key-1"
-    session = {"holderDid": did, "deviceType": "mobile"}
+    sessions_for = [{"holderDid": f"{did}:user{n}", "deviceType": "mobile"} for n in range(8)]
     with ThreadPoolExecutor(10) as pool:
         verifies = [
             pool.submit(_post, target, "/credentials/verify", json={"verifiableCredential": credential}, timeout=60)
             for _ in range(2)
         ]
-        sessions = [pool.submit(_post, target, "/sessions", json=session, timeout=60) for _ in range(8)]
+        sessions = [pool.submit(_post, target, "/sessions", json=body, timeout=60) for body in sessions_for]
         return _counts([f.result() for f in verifies + sessions])
 
 
@@ -236,7 +249,10 @@ def ssrf_probe(target: Target) -> str:
     for host in hosts:
         try:
             response = httpx.post(
-                target.url + "/sessions", json={"holderDid": f"did:web:{host}", "deviceType": "mobile"}, timeout=60
+                target.url + "/sessions",
+                json={"holderDid": f"did:web:{host}", "deviceType": "mobile"},
+                headers={"X-Forwarded-For": address()},
+                timeout=60,
             )
             answers.append(_answer(response))
             messages.add(response.text)
@@ -303,7 +319,9 @@ def half_sent(target: Target) -> str:
 
 
 def _flood(target: Target, path: str, n: int, **kwargs: Any) -> str:
-    with httpx.Client(base_url=target.url, timeout=60) as client:
+    """``n`` requests as fast as one client sends them, all from one address (the reported case)."""
+    one = {"X-Forwarded-For": address(203)}
+    with httpx.Client(base_url=target.url, timeout=60, headers=one) as client:
         answers = []
         for _ in range(n):
             try:

@@ -5,7 +5,9 @@ Starts the service from ``--repo`` (default: this checkout) the way an operator 
 each attack of ``bench/_attacks.py`` in turn. Per attack it prints the answer the attacker got,
 the CPU seconds the service spent (the server process and its children, from /proc), the change
 in the server's resident memory, and what a bystander saw meanwhile: a second client that keeps
-calling ``/detect`` during the attack (median and worst latency, failures). If the server dies
+calling ``/detect`` during the attack (median and worst latency, failures). The bench acts as the
+service's trusted reverse proxy, so floods can come from many client addresses (``X-Forwarded-For``)
+and the bystander is another user, not the attacker's rate-limit budget. If the server dies
 the row says so and the service is restarted for the next attack.
 
     .venv/bin/python bench/hostile.py                      # this checkout
@@ -34,7 +36,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _attacks import ATTACKS, Target, face_body
+from _attacks import ATTACKS, Target, address, face_body
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 180.0
@@ -107,6 +109,9 @@ class Service:
             "LIVECRED_MODELS_DIR": str(self.models),
             "LIVECRED_STATE_DIR": self.state.name,
             "LIVECRED_ADMIN_TOKEN": "hostile-bench-admin-token-0123456789",
+            # The bench is the service's reverse proxy: each attacker and bystander request names its
+            # own client address, so per-address rate limits act as they would on many machines.
+            "LIVECRED_TRUSTED_PROXIES": "127.0.0.1",
             **self.extra_env,
         }
         self.process = subprocess.Popen(
@@ -155,7 +160,8 @@ def bystander(url: str, body: dict[str, str]) -> Iterator[list[tuple[float, int]
             while not stop.is_set():
                 start = time.perf_counter()
                 try:
-                    status = client.post(url + "/detect", json=body).status_code
+                    headers = {"X-Forwarded-For": address(198)}  # another user each time
+                    status = client.post(url + "/detect", json=body, headers=headers).status_code
                 except httpx.HTTPError:
                     status = 0
                 seen.append((time.perf_counter() - start, status))
