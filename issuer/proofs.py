@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from did import DIDError, Ed25519KeyPair, Ed25519PublicKey
+from did import DIDError, Ed25519KeyPair, Ed25519PublicKey, FetchBusy
 from did._multiformats import multibase_b58_decode, multibase_b58_encode
 from issuer._exceptions import CredentialTooComplex, InvalidCredential, IssuerError, UnsupportedProofType
 from issuer.canonical import canonicalize
@@ -205,13 +205,18 @@ def verify_proof(
 ) -> ProofCheck:
     """Check the single proof on ``document``. ``lookup_key(vm_id, purpose)`` resolves the key.
 
-    Raises ``CredentialTooComplex`` for a document past the complexity bounds.
+    Raises ``CredentialTooComplex`` for a document past the complexity bounds, and ``FetchBusy``
+    when the key cannot be fetched now.
     """
     parsed = parse_proof(document, expected_purpose=expected_purpose, expected_controller=expected_controller)
     if isinstance(parsed, ProofCheck):
         return parsed
+    # An issuer policy (trusted issuers) belongs here: after the shape, before any resolution or
+    # JSON-LD work.
     try:
         key = lookup_key(parsed.verification_method, expected_purpose)
+    except FetchBusy:
+        raise  # no fetch slot free now: the service's state (503), not a verdict on the proof
     except DIDError as exc:
         return ProofCheck(False, parsed.verification_method, f"verification method not usable: {exc.message}")
     check_structure(document)

@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from did import DIDError, DIDResolver, Ed25519PublicKey, FetchBusy
+from did import DIDResolver, Ed25519PublicKey, FetchBusy
 from issuer._exceptions import CredentialTooComplex
 from issuer.bitstring import bit_at, decode_list
-from issuer.complexity import check_structure
 from issuer.contexts import ContextLoader
 from issuer.credential import CREDENTIAL_TYPE, parse_datetime
-from issuer.proofs import ProofCheck, check_signature, parse_proof, verify_proof
+from issuer.proofs import verify_proof
 from issuer.schema import schema_errors
 
 Status = Literal["passed", "failed", "unchecked"]
@@ -164,19 +163,7 @@ class CredentialVerifier:
     def _proof(self, credential: dict[str, Any], issuer: str | None) -> CheckOutcome:
         if issuer is None:
             return CheckOutcome("proof", "failed", "the credential names no issuer")
-        parsed = parse_proof(credential, expected_controller=issuer)
-        if isinstance(parsed, ProofCheck):
-            return CheckOutcome("proof", "failed", parsed.reason or "the proof is malformed")
-        # The issuer policy (trusted issuers) belongs here: after the shape, before any resolution
-        # or JSON-LD work.
-        try:
-            key = self._lookup(parsed.verification_method, "assertionMethod")
-        except FetchBusy:
-            raise
-        except DIDError as exc:
-            return CheckOutcome("proof", "failed", f"verification method not usable: {exc.message}")
-        check_structure(credential)
-        check = check_signature(credential, parsed, key, self.loader)
+        check = verify_proof(credential, self._lookup, self.loader, expected_controller=issuer)
         if check.verified:
             return CheckOutcome("proof", "passed", f"signed by {check.verification_method}")
         return CheckOutcome("proof", "failed", check.reason or "the proof does not verify")
