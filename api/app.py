@@ -9,6 +9,7 @@ missing models, and face endpoints answer 503 with the command that fixes it.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import compile_path
 
 from api.capacity import BoundedPool, Pools
 from api.client_address import TrustedProxies
@@ -23,7 +25,7 @@ from api.errors import install_error_handlers
 from api.issuer_setup import build_issuer, build_wallet
 from api.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
 from api.openapi import install_openapi
-from api.ratelimit import RateLimitMiddleware, build_rate_limits
+from api.ratelimit import FACE_ROUTES, RateLimitMiddleware, build_rate_limits
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
 from api.routes import oid4vci as oid4vci_routes
@@ -155,42 +157,26 @@ def build_pools(settings: Settings) -> Pools:
 
 
 # Routes whose work runs on a pool: when that pool is full they are refused before the body is
-# read. Longest prefix wins; everything else is admitted (its route may still refuse later).
-_POOL_BY_PREFIX = {
-    "/detect": "inference",
-    "/liveness": "inference",
-    "/antispoof": "inference",
-    "/face-match": "inference",
-    "/verify": "inference",
-    "/smile-check": "inference",
-    "/blink-check": "inference",
-    "/passive-monitor": "inference",
-    "/challenge/": "inference",
-    "/fhe/": "inference",
-    "/credentials/verify": "verification",
-    "/credentials/issue": "verification",
-}
-
-
-def _longest_prefix(table: dict[str, Any], path: str) -> Any:
-    best, found = -1, None
-    for prefix, value in table.items():
-        if path.startswith(prefix) and len(prefix) > best:
-            best, found = len(prefix), value
-    return found
+# read. Everything else is admitted (its route may still refuse later).
+_ADMISSION: tuple[tuple[re.Pattern[str], str], ...] = (
+    *((compile_path(path)[0], "inference") for path in FACE_ROUTES),
+    (compile_path("/credentials/verify")[0], "verification"),
+    (compile_path("/credentials/issue")[0], "verification"),
+)
 
 
 def body_limit(state: Any, path: str) -> int:
     """The request-body limit for ``path``: the longest matching prefix in
     ``state.body_limits``, else ``settings.max_request_bytes`` (sized for two images)."""
-    limit = _longest_prefix(state.body_limits, path)
-    return int(state.settings.max_request_bytes if limit is None else limit)
+    best, limit = -1, int(state.settings.max_request_bytes)
+    for prefix, prefix_limit in state.body_limits.items():
+        if path.startswith(prefix) and len(prefix) > best:
+            best, limit = len(prefix), prefix_limit
+    return limit
 
 
 def body_policy(state: Any, path: str) -> BodyPolicy:
-    pool_name = _longest_prefix(_POOL_BY_PREFIX, path)
-    if path.startswith("/sessions/") and path.endswith("/frames"):
-        pool_name = "inference"
+    pool_name = next((name for pattern, name in _ADMISSION if pattern.match(path)), None)
     pool = getattr(state.pools, pool_name) if pool_name else None
     return BodyPolicy(body_limit(state, path), pool)
 

@@ -15,8 +15,10 @@ from fastapi import Request
 
 from api.capacity import BoundedPool, Pools
 from api.schemas import TimedResponse
+from api.zk_state import ZKState
 from liveness import FrameLimits, ImageLimits, LivenessEngine, ModelUnavailable
 from liveness.models import FETCH_HINT
+from zk import FaceMatchProver, ProverBusy
 
 T = TypeVar("T")
 
@@ -45,6 +47,15 @@ def get_frame_limits(request: Request) -> FrameLimits:
 def get_pools(request: Request) -> Pools:
     pools: Pools = request.app.state.pools
     return pools
+
+
+def require_prover_slot(request: Request, zk: ZKState) -> FaceMatchProver:
+    """The prover, when it can take a proof now: 503 before any face match is paid for a proof
+    that could not be made (``zk_unavailable``, or ``prover_busy`` when its queue is full)."""
+    prover = zk.require_prover()
+    if get_pools(request).prover.full:
+        raise ProverBusy("the prover queue is full; retry shortly")
+    return prover
 
 
 async def run_on(request: Request, pool: BoundedPool, func: Callable[[], T]) -> T:

@@ -47,6 +47,7 @@ from api.settings import Settings
 from issuer import Issuer
 
 __all__ = [
+    "FACE_ROUTES",
     "FAMILIES",
     "RATE_LIMITED",
     "ROUTE_FAMILIES",
@@ -75,7 +76,9 @@ FAMILIES: Mapping[str, str] = {
     "faces": "face checks from this client address",
 }
 
-_FACE_ROUTES = (
+# The routes that run face inference (route templates): one rate-limit budget here, and the
+# inference pool's admission in api/app.py.
+FACE_ROUTES = (
     "/detect",
     "/liveness",
     "/antispoof",
@@ -98,7 +101,7 @@ ROUTE_FAMILIES: Mapping[tuple[str, str], tuple[str, bool]] = {
     ("POST", "/credential"): ("credentials", True),
     ("POST", "/sessions/{session_id}/credential"): ("credentials", False),
     ("POST", "/credentials/verify"): ("verifications", False),
-    **{("POST", path): ("faces", False) for path in _FACE_ROUTES},
+    **{("POST", path): ("faces", False) for path in FACE_ROUTES},
 }
 
 # At most one "failing open" warning per this many seconds: a database outage under load would

@@ -148,11 +148,11 @@ class Settings(BaseSettings):
     )
     verify_concurrency: int = Field(2, ge=1, le=64, description="Credential verifications/issuances at once.")
     verify_max_queue: int = Field(16, ge=0, le=10_000, description="Verifications that may wait before 503.")
-    outbound_max_queue: int = Field(
-        32, ge=0, le=10_000, description="Requests that may fetch (did:web holders) waiting before 503."
-    )
     db_pool_size: int = Field(5, ge=1, le=100, description="Database connections (and threads using them).")
     db_max_queue: int = Field(64, ge=0, le=10_000, description="Database calls that may wait before 503.")
+    db_timeout_seconds: float = Field(
+        5.0, gt=0, le=300, description="Wait for a pooled connection, to connect, and per statement; then 503."
+    )
     client_header_timeout_seconds: float = Field(
         10.0, gt=0, le=600, description="`livecred serve`: a request's headers must arrive within this."
     )
@@ -279,6 +279,9 @@ class Settings(BaseSettings):
         5.0, gt=0, le=60, description="Total time for one fetch: name lookup, connect, TLS, headers and body."
     )
     outbound_max_concurrency: int = Field(8, ge=1, le=256, description="Fetches at once; more wait briefly, then 503.")
+    outbound_max_queue: int = Field(
+        32, ge=0, le=10_000, description="Requests that may fetch (did:web holders) waiting before 503."
+    )
     outbound_allow_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated host or host:port fetched even at private addresses, on that port (dev, tests).",
@@ -298,11 +301,6 @@ class Settings(BaseSettings):
     def _valid_allow_hosts(cls, value: list[str]) -> list[str]:
         FetchPolicy(allow_hosts=tuple(value))  # ValueError names a malformed entry
         return value
-
-    # issue 13: database and idempotency (the pool's size is db_pool_size, above)
-    db_timeout_seconds: float = Field(
-        5.0, gt=0, le=300, description="Wait for a pooled connection, to connect, and per statement; then 503."
-    )
 
 
 @lru_cache(maxsize=1)

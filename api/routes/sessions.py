@@ -26,7 +26,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.client_address import client_address
-from api.deps import get_engine, get_frame_limits, get_limits, get_pools, run_blocking, run_db, run_outbound
+from api.deps import (
+    get_engine,
+    get_frame_limits,
+    get_limits,
+    require_prover_slot,
+    run_blocking,
+    run_db,
+    run_outbound,
+)
 from api.ratelimit import limit_holder_did
 from api.zk_state import ZKState, get_zk
 from issuer import PROOF_JWT_TYPE, Session, WalletIssuer
@@ -38,7 +46,6 @@ from zk import (
     FaceMatchProof,
     FaceMatchProver,
     ProofMismatch,
-    ProverBusy,
     nonce_to_field,
     scale_score,
     scale_threshold,
@@ -320,9 +327,7 @@ async def session_frames(
     device = client_address(request)
     session = await run_db(request, lambda: wallet.sessions.get(session_id))
     groups = _check_shape(body, session, request)
-    prover = zk.require_prover() if session.face_match else None  # 503 before an attempt is spent
-    if prover is not None and get_pools(request).prover.full:
-        raise ProverBusy("the prover is busy; retry shortly")
+    prover = require_prover_slot(request, zk) if session.face_match else None  # 503 before an attempt is spent
     session = await run_db(request, lambda: wallet.begin_attempt(session_id, device))
     min_match = request.app.state.settings.credential_min_face_match_confidence
 

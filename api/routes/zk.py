@@ -13,18 +13,16 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from api.deps import get_engine, get_limits, get_pools, run_blocking, run_prover
+from api.deps import get_engine, get_limits, require_prover_slot, run_blocking, run_prover
 from api.schemas import Box
 from api.schemas_zk import FaceMatchProofRequest, FaceMatchProofResponse
 from api.zk_state import ZKState, get_zk
 from liveness import ImageLimits, LivenessEngine, MatchResult, decode_base64_image
 from zk import (
     ProofMismatch,
-    ProverBusy,
     nonce_to_field,
     random_field_element,
     scale_score,
@@ -51,10 +49,7 @@ async def face_match_proof(
     body: FaceMatchProofRequest, request: Request, engine: Engine, limits: Limits, zk: ZK
 ) -> FaceMatchProofResponse:
     """Face match plus a Groth16 proof that the match confidence is at least minConfidence."""
-    prover = zk.require_prover()  # 503 before any inference when proving cannot happen
-    if get_pools(request).prover.full:
-        # Capacity first: a full prover would refuse the proof after the face match was paid for.
-        raise ProverBusy("the prover queue is full; retry shortly")
+    prover = require_prover_slot(request, zk)  # 503 before any inference when proving cannot happen
     start = time.perf_counter()
     nonce = nonce_to_field(body.nonce) if body.nonce is not None else random_field_element()
     min_confidence = engine.config.min_match_confidence if body.minConfidence is None else body.minConfidence
@@ -117,9 +112,9 @@ async def face_match_proof(
 
 
 @router.get("/zk/status", responses={503: {"description": "The prover is not ready; `message` names the fix"}})
-async def status(zk: ZK) -> JSONResponse:
+async def status(request: Request, zk: ZK) -> JSONResponse:
     """Whether proofs can be made now, and the backend's kind (and restarts of a local worker)."""
-    ready, details = await anyio.to_thread.run_sync(zk.status)
+    ready, details = await run_prover(request, zk.status)
     return JSONResponse(details, status_code=200 if ready else 503)
 
 
