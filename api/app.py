@@ -26,6 +26,7 @@ from api.issuer_setup import build_issuer, build_wallet
 from api.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
 from api.openapi import install_openapi
 from api.ratelimit import FACE_ROUTES, RateLimitMiddleware, build_rate_limits
+from api.routes import capture as capture_routes
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
 from api.routes import oid4vci as oid4vci_routes
@@ -98,7 +99,9 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.fhe_limits = FHELimits(settings.fhe_max_context_bytes, settings.fhe_max_ciphertext_bytes)
     # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
     state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
-    state.body_limits["/sessions/"] = settings.session_frames_request_bytes
+    state.capture_clock = time.monotonic  # the live take's server clock (tests use a virtual one)
+    state.capture_rng = None  # the random delay before each prompt: a CSPRNG unless replaced
+    state.stream_config = None
     state.zk = start_zk(settings)  # the prover worker process; closed in the lifespan's exit
     if state.zk.verification_key is not None:
         # Credentials carrying a Groth16 face-match proof are checked against our key, by the
@@ -153,6 +156,8 @@ def build_pools(settings: Settings) -> Pools:
         database=BoundedPool("database", settings.db_pool_size, settings.db_max_queue),
         # The prover worker has its own bounded queue (zk_max_queue); these threads only wait on it.
         prover=BoundedPool("prover", settings.zk_max_queue, 0),
+        # Live-take frames: each take has at most one frame in line, so admitted takes are never refused.
+        stream=BoundedPool("stream", settings.max_concurrency, settings.capture_max_sessions),
     )
 
 
@@ -222,5 +227,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fhe_routes.router)
     app.include_router(zk_routes.router)
     app.include_router(sessions_routes.router)
+    app.include_router(capture_routes.router)
     app.include_router(oid4vci_routes.router)
     return app
