@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.routing import compile_path
 
+from api.api_keys import ApiKeyMiddleware, ApiKeys
 from api.capacity import BoundedPool, Pools
 from api.client_address import TrustedProxies
 from api.errors import install_error_handlers
@@ -78,6 +79,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     # Who the client is (X-Forwarded-For only from trusted proxies) and how often it may call.
     state.trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)
     state.rate_limits = build_rate_limits(settings, state.issuer)
+    state.api_keys = ApiKeys(settings.api_keys.get_secret_value() if settings.api_keys else "")
     state.wallet = build_wallet(
         settings,
         state.issuer,
@@ -215,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy=lambda path: body_policy(app.state, path),
         timeouts=lambda: app.state.client_timeouts,
     )
+    app.add_middleware(ApiKeyMiddleware)  # before the body is read, after the rate limit counts
     app.add_middleware(RateLimitMiddleware)  # outermost: a refused client's body is never read
     install_error_handlers(app)
     install_openapi(app)
