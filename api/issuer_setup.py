@@ -35,6 +35,7 @@ from issuer import (
     WalletIssuer,
     database_engine,
 )
+from zk import scale_threshold
 
 logger = logging.getLogger("livecred.issuer")
 
@@ -71,6 +72,10 @@ def issuer_config(settings: Settings) -> IssuerConfig:
         proof_type=settings.proof_type,
         status_purpose=settings.status_purpose,
         trusted_context_urls=tuple(settings.trusted_context_urls),
+        trusted_issuers=tuple(settings.trusted_issuers),
+        status_mode=settings.verify_status,
+        max_age=timedelta(seconds=settings.verify_max_age_seconds) if settings.verify_max_age_seconds else None,
+        min_face_match_threshold=scale_threshold(settings.credential_min_face_match_confidence),
     )
 
 

@@ -55,6 +55,8 @@ from issuer.credential import (
 )
 from issuer.database import database_engine
 from issuer.idempotency import IdempotencyStore, parse_idempotency_key
+from issuer.outcomes import EVIDENCE_MEANING, CheckOutcome, VerificationResult
+from issuer.policy import STATUS_MODES, StatusMode, VerificationPolicy
 from issuer.proofs import (
     ED25519_SIGNATURE_2020,
     EDDSA_RDFC_2022,
@@ -68,10 +70,12 @@ from issuer.proofs import (
     with_suite_context,
 )
 from issuer.schema import liveness_schema, schema_errors
-from issuer.service import Issuer, IssuerConfig, RemoteStatusSource
+from issuer.service import DEFAULT_VALIDITY, Issuer, IssuerConfig, RemoteStatusSource
 from issuer.sessions import LockoutPolicy, Session, SessionPolicy, SessionStore
+from issuer.signed_view import signed_view
+from issuer.status_check import StatusListSource
 from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition
-from issuer.verify import CheckOutcome, CredentialVerifier, EvidenceChecker, StatusListSource, VerificationResult
+from issuer.verify import CredentialVerifier, EvidenceChecker
 from issuer.wallet import CONFIGURATION_ID, PRE_AUTHORIZED_GRANT, PROOF_JWT_TYPE, WalletConfig, WalletIssuer
 
 __all__ = [
@@ -80,9 +84,11 @@ __all__ = [
     "CREDENTIALS_V2",
     "DATA_INTEGRITY_V2",
     "DEFAULT_LIMITS",
+    "DEFAULT_VALIDITY",
     "ED25519_2020_V1",
     "ED25519_SIGNATURE_2020",
     "EDDSA_RDFC_2022",
+    "EVIDENCE_MEANING",
     "LIVENESS_CONTEXT_PATH",
     "MIN_LIST_BITS",
     "PRE_AUTHORIZED_GRANT",
@@ -90,6 +96,7 @@ __all__ = [
     "PROOF_TYPES",
     "PURPOSES",
     "SCHEMA_PATH",
+    "STATUS_MODES",
     "AttemptsExhausted",
     "BoundedURDNA2015",
     "CanonicalizationTooComplex",
@@ -133,10 +140,12 @@ __all__ = [
     "StatusChangeRefused",
     "StatusListNotFound",
     "StatusListSource",
+    "StatusMode",
     "StatusPosition",
     "StoreUnavailable",
     "UndefinedTerms",
     "UnsupportedProofType",
+    "VerificationPolicy",
     "VerificationResult",
     "WalletConfig",
     "WalletIssuer",
@@ -161,6 +170,7 @@ __all__ = [
     "parse_proof",
     "schema_errors",
     "schema_url",
+    "signed_view",
     "verify_proof",
     "with_suite_context",
     "xsd_datetime",

@@ -17,7 +17,7 @@ canonicalisation and the signature (``check_signature``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,8 @@ class ProofCheck:
     verified: bool
     verification_method: str | None
     reason: str | None = None
+    # A machine code where the caller must tell this failure apart (``untrusted_issuer``).
+    code: str | None = None
 
 
 def _contexts(document: dict[str, Any]) -> list[Any]:
@@ -202,8 +204,12 @@ def verify_proof(
     *,
     expected_purpose: str = "assertionMethod",
     expected_controller: str | None = None,
+    trusted_controllers: Container[str] | None = None,
 ) -> ProofCheck:
     """Check the single proof on ``document``. ``lookup_key(vm_id, purpose)`` resolves the key.
+
+    With ``trusted_controllers``, a proof by any other DID fails with code ``untrusted_issuer``
+    before its key is resolved or any JSON-LD work is done.
 
     Raises ``CredentialTooComplex`` for a document past the complexity bounds, and ``FetchBusy``
     when the key cannot be fetched now.
@@ -211,8 +217,11 @@ def verify_proof(
     parsed = parse_proof(document, expected_purpose=expected_purpose, expected_controller=expected_controller)
     if isinstance(parsed, ProofCheck):
         return parsed
-    # An issuer policy (trusted issuers) belongs here: after the shape, before any resolution or
-    # JSON-LD work.
+    # The issuer policy: after the shape, before any resolution or JSON-LD work, so that an
+    # untrusted issuer costs nothing (no did:web fetch, no canonicalisation).
+    controller = parsed.verification_method.partition("#")[0]
+    if trusted_controllers is not None and controller not in trusted_controllers:
+        return ProofCheck(False, parsed.verification_method, "the signer is not a trusted issuer", "untrusted_issuer")
     try:
         key = lookup_key(parsed.verification_method, expected_purpose)
     except FetchBusy:
