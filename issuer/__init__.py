@@ -33,6 +33,7 @@ from issuer._exceptions import (
 )
 from issuer.bitstring import MIN_LIST_BITS, bit_at, bits_from_indexes, decode_list, encode_list
 from issuer.canonical import canonicalize, expand_strict
+from issuer.challenges import ChallengeStore
 from issuer.complexity import DEFAULT_LIMITS, BoundedURDNA2015, ComplexityLimits, check_structure
 from issuer.contexts import (
     CREDENTIALS_V1,
@@ -57,6 +58,7 @@ from issuer.database import database_engine
 from issuer.idempotency import IdempotencyStore, parse_idempotency_key
 from issuer.outcomes import EVIDENCE_MEANING, CheckOutcome, VerificationResult
 from issuer.policy import STATUS_MODES, StatusMode, VerificationPolicy
+from issuer.presentations import PresentationVerifier
 from issuer.proofs import (
     ED25519_SIGNATURE_2020,
     EDDSA_RDFC_2022,
@@ -69,6 +71,7 @@ from issuer.proofs import (
     verify_proof,
     with_suite_context,
 )
+from issuer.relying_party import build_verifier, verify_credential, verify_presentation
 from issuer.schema import liveness_schema, schema_errors
 from issuer.service import DEFAULT_VALIDITY, Issuer, IssuerConfig, RemoteStatusSource
 from issuer.sessions import LockoutPolicy, Session, SessionPolicy, SessionStore
@@ -100,6 +103,7 @@ __all__ = [
     "AttemptsExhausted",
     "BoundedURDNA2015",
     "CanonicalizationTooComplex",
+    "ChallengeStore",
     "CheckOutcome",
     "ComplexityLimits",
     "ContextLoader",
@@ -126,6 +130,7 @@ __all__ = [
     "LockoutPolicy",
     "OID4VCIError",
     "ParsedProof",
+    "PresentationVerifier",
     "ProofCheck",
     "RemoteStatusSource",
     "SchemaValidationError",
@@ -152,6 +157,7 @@ __all__ = [
     "bit_at",
     "bits_from_indexes",
     "build_liveness_credential",
+    "build_verifier",
     "canonicalize",
     "check_signature",
     "check_structure",
@@ -171,6 +177,8 @@ __all__ = [
     "schema_errors",
     "schema_url",
     "signed_view",
+    "verify_credential",
+    "verify_presentation",
     "verify_proof",
     "with_suite_context",
     "xsd_datetime",

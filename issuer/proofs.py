@@ -77,7 +77,17 @@ def _hash_data(document: dict[str, Any], options: dict[str, Any], loader: Contex
     return proof_hash + doc_hash
 
 
-def proof_options(proof_type: str, verification_method: str, created: str, purpose: str) -> dict[str, Any]:
+def proof_options(
+    proof_type: str,
+    verification_method: str,
+    created: str,
+    purpose: str,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    """The proof's options; ``challenge`` and ``domain`` bind a presentation to one verifier's request."""
+    bound = {k: v for k, v in (("challenge", challenge), ("domain", domain)) if v is not None}
     if proof_type == EDDSA_RDFC_2022:
         return {
             "type": "DataIntegrityProof",
@@ -85,6 +95,7 @@ def proof_options(proof_type: str, verification_method: str, created: str, purpo
             "created": created,
             "verificationMethod": verification_method,
             "proofPurpose": purpose,
+            **bound,
         }
     if proof_type == ED25519_SIGNATURE_2020:
         return {
@@ -92,6 +103,7 @@ def proof_options(proof_type: str, verification_method: str, created: str, purpo
             "created": created,
             "verificationMethod": verification_method,
             "proofPurpose": purpose,
+            **bound,
         }
     raise UnsupportedProofType(f"unsupported proof type {proof_type!r}; use one of {', '.join(PROOF_TYPES)}")
 
@@ -105,11 +117,13 @@ def create_proof(
     loader: ContextLoader,
     proof_type: str = EDDSA_RDFC_2022,
     purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> dict[str, Any]:
     """Sign ``document`` (which must already carry the suite's context) and return it with ``proof``."""
     if "proof" in document:
         raise InvalidCredential("the credential already has a proof")
-    options = proof_options(proof_type, verification_method, created, purpose)
+    options = proof_options(proof_type, verification_method, created, purpose, challenge=challenge, domain=domain)
     if not _defines_suite(_contexts(document), proof_type):
         raise InvalidCredential(f"the credential's @context must include {SUITE_CONTEXT[proof_type]}")
     signature = key.sign(_hash_data(document, options, loader, signing=True))

@@ -30,6 +30,7 @@ from did import (
 from issuer._exceptions import CredentialTooComplex, InvalidCredential, SchemaValidationError
 from issuer.bitstring import bits_from_indexes, encode_list
 from issuer.canonical import canonicalize
+from issuer.challenges import ChallengeStore
 from issuer.complexity import check_structure
 from issuer.contexts import CREDENTIALS_V1, CREDENTIALS_V2, STATUS_LIST_V1, ContextLoader, liveness_context_url
 from issuer.credential import (
@@ -40,6 +41,7 @@ from issuer.credential import (
     xsd_datetime,
 )
 from issuer.policy import StatusMode, VerificationPolicy
+from issuer.presentations import PresentationVerifier
 from issuer.proofs import EDDSA_RDFC_2022, PROOF_TYPES, create_proof, with_suite_context
 from issuer.schema import schema_errors
 from issuer.store import IssuerStore, StatusPosition
@@ -154,6 +156,8 @@ class Issuer:
             evidence_checker=evidence_checker,
             clock=clock,
         )
+        self.presentations = PresentationVerifier(self.verifier)
+        self.challenges = ChallengeStore(store.engine, clock=clock)
         self._lists: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lists_lock = threading.Lock()
 
@@ -327,6 +331,14 @@ class Issuer:
     def verify(self, credential: object, policy: VerificationPolicy | None = None) -> VerificationResult:
         """Verify under ``policy``, by default the configured one (``self.policy``)."""
         return self.verifier.verify(credential, policy)
+
+    def verify_presentation(
+        self, presentation: object, *, challenge: str, domain: str, policy: VerificationPolicy | None = None
+    ) -> VerificationResult:
+        """A holder-signed presentation over a challenge this service issued (``challenges``), once."""
+        return self.presentations.verify(
+            presentation, challenge=challenge, domain=domain, policy=policy, consume=self.challenges.consume
+        )
 
     def canonical_form(self, credential: dict[str, Any]) -> str:
         return canonicalize(credential, self.loader)

@@ -78,3 +78,37 @@ def test_trusted_issuers_come_from_the_settings(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("LIVECRED_TRUSTED_ISSUERS", bad)
         with pytest.raises(ValueError, match="TRUSTED_ISSUERS"):
             Settings()
+
+
+def test_presentations_over_http_need_a_fresh_challenge_and_the_holders_key(api: TestClient) -> None:
+    holder_key = Ed25519KeyPair.generate()
+    holder = did_key_from_public_key(holder_key.public_key)
+    vc = issue(
+        api, {"credential": credential() | {"credentialSubject": {**credential()["credentialSubject"], "id": holder}}}
+    )
+    made = api.post("/challenges", json={})
+    assert made.status_code == 201
+    challenge, domain = made.json()["challenge"], made.json()["domain"]
+    assert domain == "testserver"
+    unsigned = {
+        "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/data-integrity/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": [vc],
+    }
+    vp = create_proof(
+        unsigned,
+        holder_key,
+        verification_method=f"{holder}#{holder.removeprefix('did:key:')}",
+        created="2026-11-21T10:00:00Z",
+        loader=api.app.state.issuer.loader,  # type: ignore[attr-defined]
+        purpose="authentication",
+        challenge=challenge,
+        domain=domain,
+    )
+    body = {"verifiablePresentation": vp, "options": {"challenge": challenge}}
+    first = api.post("/presentations/verify", json=body)
+    assert first.status_code == 200, first.json()
+    assert first.json()["verified"] and first.json()["credentialResults"][0]["verified"]
+    replay = api.post("/presentations/verify", json=body)
+    assert replay.status_code == 400 and replay.json()["reasons"] == ["replayed"]
