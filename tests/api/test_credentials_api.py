@@ -207,6 +207,7 @@ def test_credential_ids_are_unique_and_bounded(api: TestClient) -> None:
     issue(api, {"credential": fixed})
     again = api.post("/credentials/issue", json={"credential": fixed}, headers=ADMIN)
     assert again.status_code == 409 and "already issued" in again.json()["message"]
+    assert again.json()["code"] == "duplicate_credential_id"  # not a status change
     long_id = {**credential(), "id": "urn:x:" + "a" * 300}
     response = api.post("/credentials/issue", json={"credential": long_id}, headers=ADMIN)
     assert response.status_code == 422 and response.json()["code"] == "invalid_credential"

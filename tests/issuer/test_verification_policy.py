@@ -160,3 +160,20 @@ def test_policy_refuses_nonsense() -> None:
         VerificationPolicy(frozenset(), max_age=timedelta(0))
     nobody = VerificationPolicy(frozenset())
     assert not nobody.trusts("did:key:z6Mk") and not nobody.trusts(None)
+
+
+def test_a_context_clash_says_what_clashes(issuer: Issuer) -> None:
+    from issuer import CREDENTIALS_V2, InvalidCredential, canonicalize
+
+    clashing = {
+        "@context": [CREDENTIALS_V2, "https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer.did,
+        "credentialSubject": {"id": HOLDER},
+    }
+    with pytest.raises(InvalidCredential, match="redefines a protected term"):
+        canonicalize(clashing, issuer.loader)
+    # The liveness context itself no longer clashes with VC 2.0 (same definitions of the W3C terms).
+    fine = {**clashing, "@context": [CREDENTIALS_V2, liveness_context_url(PUBLIC_URL)]}
+    fine["type"] = ["VerifiableCredential", "LivenessCredential"]
+    assert canonicalize(fine, issuer.loader)
