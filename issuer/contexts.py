@@ -28,6 +28,7 @@ STATUS_LIST_V1 = "https://www.w3.org/ns/credentials/status/v1"
 
 LIVENESS_CONTEXT_PATH = "/contexts/liveness/v1"
 SCHEMA_PATH = "/schemas/LivenessCredential.json"
+SCHEMA_PATH_V2 = "/schemas/LivenessCredential-v2.json"
 # The URL in the committed schema's $metadata: the service's default public URL.
 DEFAULT_PUBLIC_URL = "http://localhost:5003"
 

@@ -43,7 +43,7 @@ from issuer.credential import (
 from issuer.policy import StatusMode, VerificationPolicy
 from issuer.presentations import PresentationVerifier
 from issuer.proofs import EDDSA_RDFC_2022, PROOF_TYPES, create_proof, with_suite_context
-from issuer.schema import schema_errors
+from issuer.schema import is_vc2, schema_errors
 from issuer.store import IssuerStore, StatusPosition
 from issuer.verify import CredentialVerifier, EvidenceChecker, VerificationResult
 
@@ -217,10 +217,13 @@ class Issuer:
         doc.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
         if not isinstance(doc["id"], str) or not 0 < len(doc["id"]) <= 200:
             raise InvalidCredential("the credential id must be a string of at most 200 characters")
-        doc.setdefault("issuanceDate", xsd_datetime(now))
-        if self.config.validity is not None and "expirationDate" not in doc:
-            start = parse_datetime(doc["issuanceDate"]) or now
-            doc["expirationDate"] = xsd_datetime(start + self.config.validity)
+        # VC 2.0 (first context credentials/v2) is dated by validFrom / validUntil, 1.1 by
+        # issuanceDate / expirationDate; each has its schema variant.
+        start_key, end_key = ("validFrom", "validUntil") if is_vc2(doc) else ("issuanceDate", "expirationDate")
+        doc.setdefault(start_key, xsd_datetime(now))
+        if self.config.validity is not None and end_key not in doc:
+            start = parse_datetime(doc[start_key]) or now
+            doc[end_key] = xsd_datetime(start + self.config.validity)
         return doc
 
     def issue(
@@ -248,8 +251,8 @@ class Issuer:
             holder_did=holder if isinstance(holder, str) else None,
             issuer_did=self.did,
             types=[str(t) for t in types],
-            issued_at=parse_datetime(doc["issuanceDate"]) or self.clock(),
-            expires_at=parse_datetime(doc.get("expirationDate")),
+            issued_at=parse_datetime(doc.get("issuanceDate", doc.get("validFrom"))) or self.clock(),
+            expires_at=parse_datetime(doc.get("expirationDate", doc.get("validUntil"))),
             purpose=purpose,
         )
         try:

@@ -112,3 +112,20 @@ def test_presentations_over_http_need_a_fresh_challenge_and_the_holders_key(api:
     assert first.json()["verified"] and first.json()["credentialResults"][0]["verified"]
     replay = api.post("/presentations/verify", json=body)
     assert replay.status_code == 400 and replay.json()["reasons"] == ["replayed"]
+
+
+def test_vc2_credentials_are_issued_beside_vc11_ones(api: TestClient) -> None:
+    v2 = credential()
+    v2["@context"] = ["https://www.w3.org/ns/credentials/v2", f"{PUBLIC}/contexts/liveness/v1"]
+    v2["credentialSchema"]["id"] = f"{PUBLIC}/schemas/LivenessCredential-v2.json"
+    vc = issue(api, {"credential": v2})
+    assert "validFrom" in vc and "validUntil" in vc and "issuanceDate" not in vc
+    assert vc["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+    body = verify(api, vc)
+    assert body["verified"] and body["checks"] == ["issuer", "proof", "schema", "validity", "status"], body
+    # A VC 2.0 credential dated the 1.1 way is refused (issuanceDate is no VC 2.0 term).
+    dated_v11 = v2 | {"issuanceDate": "2026-11-21T10:00:00Z"}
+    refused = api.post("/credentials/issue", json={"credential": dated_v11}, headers=ADMIN)
+    assert refused.status_code == 422, refused.json()
+    schema = api.get("/schemas/LivenessCredential-v2.json").json()
+    assert "validFrom" in schema["required"] and "issuanceDate" not in schema["properties"]

@@ -86,3 +86,15 @@ def test_the_status_entry_uses_the_w3c_status_list_context(issuer: Issuer) -> No
     ]
     without = issuer.issue(issuer.liveness_credential(holder_did=HOLDER, device_type="mobile"), status_purpose=None)
     assert "https://www.w3.org/ns/credentials/status/v1" not in without["@context"]
+
+
+def test_vc2_credentials_verify_in_digital_bazaars_libraries(issuer: Issuer) -> None:
+    unsigned = issuer.liveness_credential(holder_did=HOLDER, device_type="mobile")
+    unsigned["@context"] = ["https://www.w3.org/ns/credentials/v2", f"{PUBLIC_URL}/contexts/liveness/v1"]
+    unsigned["credentialSchema"]["id"] = f"{PUBLIC_URL}/schemas/LivenessCredential-v2.json"
+    for key in ("issuanceDate", "expirationDate"):
+        del unsigned[key]
+    vc = issuer.issue(unsigned)
+    (result,) = digitalbazaar(issuer, [vc])
+    assert result == {"verified": True, "statusTypeMatches": True, "status": False, "error": None}, result
+    assert issuer.verify(vc).verified
