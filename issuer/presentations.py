@@ -22,7 +22,7 @@ from typing import Any
 
 from did import FetchBusy
 from issuer._exceptions import CredentialTooComplex
-from issuer.outcomes import CheckOutcome, VerificationResult
+from issuer.outcomes import CheckOutcome, VerificationResult, types_of
 from issuer.policy import VerificationPolicy
 from issuer.proofs import ParsedProof, ProofCheck, check_signature, parse_proof
 from issuer.signed_view import signed_view
@@ -52,7 +52,7 @@ class PresentationVerifier:
         policy: VerificationPolicy | None = None,
         consume: ChallengeConsumer | None = None,
     ) -> VerificationResult:
-        if not isinstance(presentation, dict) or PRESENTATION_TYPE not in _types(presentation):
+        if not isinstance(presentation, dict) or PRESENTATION_TYPE not in types_of(presentation):
             return VerificationResult((_fail("presentation", "not a VerifiablePresentation", "invalid_presentation"),))
         raw = presentation.get("verifiableCredential")
         vcs = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
@@ -126,14 +126,3 @@ class PresentationVerifier:
             if subject_id != signer:
                 return _fail("holder", "a credential's subject is not the holder who signed", "holder_mismatch")
         return CheckOutcome("holder", "passed", "the holder is every credential's subject")
-
-
-def _types(node: dict[str, Any]) -> list[str]:
-    value = node.get("type")
-    return (
-        [value]
-        if isinstance(value, str)
-        else [t for t in value if isinstance(t, str)]
-        if isinstance(value, list)
-        else []
-    )
