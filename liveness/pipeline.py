@@ -21,7 +21,7 @@ error names the frame (``frames[3]``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +29,8 @@ import numpy as np
 from liveness._exceptions import FaceNotFound, FaceQualityTooLow, ModelUnavailable, TooFewFrames
 from liveness.antispoof import AntiSpoof, MiniFASNetEnsemble
 from liveness.challenges import (
-    BlinkConfig,
     BlinkResult,
     ChallengeResult,
-    ChallengeThresholds,
     ChallengeType,
     GeometricSmile,
     SmileResult,
@@ -41,16 +39,17 @@ from liveness.challenges import (
     find_blinks,
     measure_challenge,
 )
+from liveness.config import EngineConfig
 from liveness.detect import FaceDetector, YuNet, YuNetConfig
-from liveness.embed import ConfidenceMapping, FaceEmbedder, MobileFaceNet, cosine_similarity, similarity_to_confidence
+from liveness.embed import FaceEmbedder, MobileFaceNet, cosine_similarity, similarity_to_confidence
 from liveness.facemesh import FaceMeshModel, Landmarker
 from liveness.images import MIN_FRAMES
 from liveness.mesh import FaceLandmarks, FaceMeasures, measure_face
 from liveness.models.registry import DEFAULT_ENGINE_MODELS
 from liveness.models.runtime import RuntimeOptions
 from liveness.models.store import FETCH_HINT, ModelStore
-from liveness.passive import PassiveConfig, PassiveResult, judge_passive, micro_motion
-from liveness.quality import QualityConfig, QualityResult, assess_face_quality
+from liveness.passive import PassiveResult, judge_passive, micro_motion
+from liveness.quality import QualityResult, assess_face_quality
 from liveness.session import (
     ChallengeVerdict,
     FrameVerdict,
@@ -59,28 +58,10 @@ from liveness.session import (
     judge_session,
     pick_baseline,
 )
+from liveness.stream import StreamEngine
 from liveness.types import DetectionResult, Face, MatchResult, SpoofResult, VerifyResult
 
 __all__ = ["EngineConfig", "LivenessEngine", "Subject", "load_default_engine"]
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """Decision thresholds. The defaults are the shipped, calibrated values (see the README)."""
-
-    antispoof_threshold: float = 0.6
-    min_match_confidence: float = 0.6
-    match_mapping: ConfidenceMapping = field(default_factory=ConfidenceMapping)
-    # Two frames of one session must show the same person: the /verify operating point (cosine
-    # 0.44, the impostor ceiling), since a turned head lowers genuine similarity.
-    min_same_person_confidence: float = 0.4
-    smile_threshold: float = 50.0
-    challenges: ChallengeThresholds = field(default_factory=ChallengeThresholds)
-    blink: BlinkConfig = field(default_factory=BlinkConfig)
-    passive: PassiveConfig = field(default_factory=PassiveConfig)
-    quality: QualityConfig = field(default_factory=QualityConfig)
-    # Refuse (FaceQualityTooLow) instead of matching a face that fails the gate, in match/verify.
-    quality_gate: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +89,14 @@ class LivenessEngine:
         self.config = config or EngineConfig()
         self.landmarker = landmarker
         self.smile = smile or GeometricSmile()
+
+    @property
+    def stream(self) -> StreamEngine:
+        """Live takes (``liveness.stream``); needs the MediaPipe face mesh."""
+        if not isinstance(self.landmarker, FaceMeshModel):
+            raise ModelUnavailable(f"live takes need the face mesh; {FETCH_HINT}", missing=["facemesh"])
+        mesh = self.landmarker
+        return StreamEngine(self.detector, self.antispoof, self.embedder, mesh, self.config, smile=self.smile)
 
     def detect(self, image: np.ndarray) -> DetectionResult:
         return self.detector.detect(image)
