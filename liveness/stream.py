@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liveness._exceptions import FaceNotFound, FaceQualityTooLow, InvalidImage, TooManyFrames
+from liveness._exceptions import FaceNotFound, FaceQualityTooLow, InvalidImage, ModelUnavailable, TooManyFrames
 from liveness._stream_config import StreamConfig
 from liveness._stream_signals import (
     FrameMotion,
@@ -62,6 +62,7 @@ from liveness.detect import FaceDetector
 from liveness.embed import FaceEmbedder, similarity_to_confidence
 from liveness.facemesh import FaceMeshModel
 from liveness.mesh import FaceMeasures, measure_face
+from liveness.models.store import FETCH_HINT
 from liveness.quality import assess_face_quality
 from liveness.types import Face
 
@@ -104,7 +105,7 @@ class StreamEngine:
         detector: FaceDetector,
         antispoof: AntiSpoof,
         embedder: FaceEmbedder,
-        mesh: FaceMeshModel,
+        mesh: FaceMeshModel | None,
         config: EngineConfig | None = None,
         *,
         smile: SmileScorer | None = None,
@@ -119,7 +120,10 @@ class StreamEngine:
         self.stream_config = stream or StreamConfig()
 
     def start_take(self, config: StreamConfig | None = None) -> LiveTake:
-        return LiveTake(self, config or self.stream_config)
+        """A new take (one per stream). Raises :class:`ModelUnavailable` without the face mesh."""
+        if self.mesh is None:
+            raise ModelUnavailable(f"live takes need the face mesh; {FETCH_HINT}", missing=["facemesh"])
+        return LiveTake(self, self.mesh, config or self.stream_config)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -132,11 +136,11 @@ class _Previous:
 class LiveTake:
     """One live take: ``set_id_image`` (optional, first), ``add`` each frame in order, ``finish``."""
 
-    def __init__(self, engine: StreamEngine, config: StreamConfig) -> None:
+    def __init__(self, engine: StreamEngine, mesh: FaceMeshModel, config: StreamConfig) -> None:
         self._engine = engine
         self._config = config
         self._tracker = FaceTracker(
-            engine.mesh, engine.detector, detect_interval=config.detect_interval, face_ratio=config.second_face_ratio
+            mesh, engine.detector, detect_interval=config.detect_interval, face_ratio=config.second_face_ratio
         )
         self._frames = 0
         self._last_t = -math.inf
