@@ -65,7 +65,10 @@ class StreamConfig:
     open_eye_max_yaw: float = 25.0
 
     # --- anti-spoofing, embeddings, template --------------------------------------------------
-    score_interval: float = 0.3  # seconds between scored frames (CPU: ~18 ms per scored frame)
+    # Seconds between scored frames: anti-spoofing + embedding cost ~18 ms CPU, the rest of a
+    # frame ~8 ms; every 0.5 s keeps the mean under 11 ms at 10 fps and still scores ~20 frames
+    # in a 10 s take.
+    score_interval: float = 0.5
     fit_max_yaw: float = 25.0  # mesh yaw, degrees: beyond it MiniFASNet misjudges profiles
     fit_max_pitch: float = 25.0
     min_scored_frames: int = 5
@@ -78,15 +81,14 @@ class StreamConfig:
     # scores near the threshold with either).
     mesh_to_box: tuple[float, float, float, float] = (1.0, 1.15, -0.013, -0.05)
 
-    # --- 3D turns -------------------------------------------------------------------------------
-    # A frame is judged when it turned at least this far from the reference (yaw, degrees); a
-    # turn range without one fails (a photo warped to fake a turn barely moves the mesh's yaw:
-    # 0-9 degrees at 10-20 degrees of warp, and the mesh loses it beyond).
+    # --- 3D turns (liveness._stream_flow) ---------------------------------------------------------
+    # The points are followed by optical flow from the latest frame within this many degrees of
+    # the reference's yaw (the anchor), and judged on frames turned at least parallax_min_turn.
+    parallax_reseed_yaw: float = 5.0
     parallax_min_turn: float = 10.0
-    parallax_frames: int = 3  # the most turned frames of a range; their median residual counts
-    # Homography residual over IOD: real turns of 20-45 degrees measure 0.15-0.40 (d3 both ways,
-    # the female GIF); LFW photos warped up to 20 degrees measure 0.003-0.059.
-    min_parallax: float = 0.1
+    parallax_frames: int = 3  # the most turned frames of a range; their median parallax counts
+    # Nose parallax (IOD, signed by the turn): see docs/stream-measurements.md for the table.
+    min_parallax: float = 0.02
 
     # --- bounds ---------------------------------------------------------------------------------
     max_frames: int = 1200  # per take (two minutes at 10 fps): memory stays bounded

@@ -42,6 +42,7 @@ __all__ = [
 # of them); a warped photo keeps all of them on one homography.
 PARALLAX_POINTS = (33, 133, 362, 263, 168, 6, 1, 4, 98, 327, 152, 107, 336, 50, 280, 234, 454, 132, 361, 10)
 _EYES_RIGHT, _EYES_LEFT, _NOSE_TIP, _MOUTH = (33, 133), (362, 263), 1, (61, 291)
+_NOSE_INDEX = PARALLAX_POINTS.index(_NOSE_TIP)
 THUMB_SIZE = (160, 120)  # width, height of the grey thumbnail a frame is compared by
 
 
@@ -107,12 +108,19 @@ def _thumb_region(box: tuple[float, float, float, float], image_size: tuple[int,
 
 
 def repeat_distance(
-    previous: np.ndarray, current: np.ndarray, box: tuple[float, float, float, float], image_size: tuple[int, int]
+    previous: Sequence[np.ndarray],
+    current: np.ndarray,
+    box: tuple[float, float, float, float],
+    image_size: tuple[int, int],
 ) -> float:
-    """Mean absolute grey-level difference of two thumbnails inside the face box (0-255). The
-    same picture sent again (even re-encoded) stays under the sensor-noise floor of real video."""
+    """The smallest mean absolute grey-level difference (0-255) between ``current`` and any of the
+    ``previous`` thumbnails inside the face box. The same picture sent again (even re-encoded at
+    the same quality) stays under the sensor-noise floor of real video. ``inf`` without any."""
+    if not previous:
+        return math.inf
     rows, cols = _thumb_region(box, image_size)
-    return float(np.mean(np.abs(previous[rows, cols] - current[rows, cols])))
+    stack = np.stack([p[rows, cols] for p in previous])
+    return float(np.abs(stack - current[rows, cols]).mean(axis=(1, 2)).min())
 
 
 def scene_change(previous: np.ndarray, current: np.ndarray) -> float:
@@ -162,22 +170,29 @@ def parallax_points(points: np.ndarray) -> np.ndarray:
     return np.asarray(points, np.float32)[list(PARALLAX_POINTS), :2].copy()
 
 
-def parallax_residual(reference: np.ndarray, turned: np.ndarray) -> float:
-    """RMS distance left after the least-squares homography taking the reference frame's
-    ``parallax_points`` onto the turned frame's, over the turned frame's inter-ocular distance.
+def parallax_residual(reference: np.ndarray, turned: np.ndarray, yaw_change: float) -> float:
+    """How far the nose tip moved against the rest of the face, beyond what one homography of the
+    reference explains, in the direction of the turn (over the inter-ocular distance).
 
-    A planar picture, however warped, keeps its points on one homography: the residual is the
-    mesh's own jitter. A turning head moves its nose against its cheeks: no homography fits."""
+    The least-squares homography takes the reference frame's ``parallax_points`` onto the turned
+    frame's. A planar picture, however warped, keeps every point on it: the nose's residual is
+    the mesh's jitter, of either sign. A turning head moves its nose (which stands ~0.5 IOD in
+    front of the eye corners and cheeks) further in the direction of the turn: a residual of
+    the turn's sign (``yaw_change``: positive = nose to the image's right). A misfit mesh gives
+    large residuals of random sign, so the sign matters as much as the size."""
     src = np.asarray(reference, np.float64)
     dst = np.asarray(turned, np.float64)
     matrix, _ = cv2.findHomography(src, dst, 0)  # plain least squares over every point
     if matrix is None:
         return 0.0
     projected = cv2.perspectiveTransform(src.reshape(-1, 1, 2), matrix).reshape(-1, 2)
-    rms = float(np.sqrt(np.mean(np.sum((projected - dst) ** 2, axis=1))))
     eyes = dst[:4]  # PARALLAX_POINTS starts with the four eye corners
-    iod = float(np.linalg.norm(eyes[2:].mean(axis=0) - eyes[:2].mean(axis=0)))
-    return rms / max(iod, 1e-6)
+    axis = eyes[2:].mean(axis=0) - eyes[:2].mean(axis=0)  # subject's right eye -> left eye
+    iod = float(np.linalg.norm(axis))
+    if iod < 1e-6:
+        return 0.0
+    nose = dst[_NOSE_INDEX] - projected[_NOSE_INDEX]
+    return float(nose @ (axis / iod)) / iod * (1.0 if yaw_change >= 0 else -1.0)
 
 
 def median_measures(frames: Sequence[FaceMeasures]) -> FaceMeasures:

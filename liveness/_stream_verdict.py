@@ -2,8 +2,8 @@
 
 * Liveness: the median anti-spoofing score of the scored (fit) frames against the threshold,
   with at least ``min_scored_frames`` of them (``not_enough_live_frames``).
-* 3D turns: for each turn range, the median homography residual of its most turned frames
-  against the reference frame (``no_parallax``).
+* 3D turns: for each turn range, the median nose parallax (``liveness._stream_flow``) of its
+  most turned frames (``no_parallax``).
 * Same person: every scored frame's embedding against the template and against the scored
   frame before it (``face_mismatch``).
 * ID photo: its embedding against the template (``id_mismatch``).
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from liveness._stream_config import StreamConfig
-from liveness._stream_signals import parallax_residual
 from liveness.config import EngineConfig
 from liveness.embed import similarity_to_confidence
 from liveness.types import Face, MatchResult
@@ -63,25 +62,15 @@ def build_template(scored: Sequence[ScoredFrame], count: int) -> tuple[np.ndarra
 
 
 def turn_parallax(
-    first: int,
-    last: int,
-    poses: Mapping[int, tuple[float, np.ndarray]],
-    reference: tuple[float, np.ndarray],
-    config: StreamConfig,
+    first: int, last: int, parallax: Mapping[int, tuple[float, float]], config: StreamConfig
 ) -> float | None:
-    """The median residual of the range's ``parallax_frames`` most turned frames (at least
-    ``parallax_min_turn`` degrees from the reference); None when no frame turned that far."""
-    ref_yaw, ref_points = reference
-    turned = [
-        (abs(yaw - ref_yaw), points)
-        for i, (yaw, points) in poses.items()
-        if first <= i <= last and abs(yaw - ref_yaw) >= config.parallax_min_turn
-    ]
+    """The median parallax of the range's ``parallax_frames`` most turned frames (``parallax``:
+    frame index -> (|yaw change|, nose parallax), for frames turned at least
+    ``parallax_min_turn`` with their points followed); None when no frame of the range has one."""
+    turned = sorted((v for i, v in parallax.items() if first <= i <= last), reverse=True)
     if not turned:
         return None
-    turned.sort(key=lambda item: item[0], reverse=True)
-    residuals = [parallax_residual(ref_points, points) for _, points in turned[: config.parallax_frames]]
-    return float(np.median(residuals))
+    return float(np.median([value for _, value in turned[: config.parallax_frames]]))
 
 
 def judge_take(
@@ -89,8 +78,7 @@ def judge_take(
     scored: Sequence[ScoredFrame],
     frames: int,
     turns: Sequence[tuple[int, int]],
-    poses: Mapping[int, tuple[float, np.ndarray]],
-    reference: tuple[float, np.ndarray | None] | None,
+    parallax: Mapping[int, tuple[float, float]],
     id_face: tuple[Face, np.ndarray] | None,
     config: StreamConfig,
     antispoof_threshold: float,
@@ -107,12 +95,7 @@ def judge_take(
         checks.append("antispoof")
 
     if turns:
-        residuals = [
-            None
-            if reference is None or reference[1] is None
-            else turn_parallax(first, last, poses, (reference[0], reference[1]), config)
-            for first, last in turns
-        ]
+        residuals = [turn_parallax(first, last, parallax, config) for first, last in turns]
         if all(r is not None and r >= config.min_parallax for r in residuals):
             checks.append("3d_turn")
         else:

@@ -32,8 +32,10 @@ Every limit is in ``StreamConfig``, with the measurement that chose it (``bench/
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ import numpy as np
 
 from liveness._exceptions import FaceNotFound, FaceQualityTooLow, InvalidImage, ModelUnavailable, TooManyFrames
 from liveness._stream_config import StreamConfig
+from liveness._stream_flow import PointFlow
 from liveness._stream_signals import (
     FrameMotion,
     action_progress,
@@ -49,7 +52,6 @@ from liveness._stream_signals import (
     frame_motion,
     gray_thumbnail,
     median_measures,
-    parallax_points,
     repeat_distance,
     scene_change,
 )
@@ -61,7 +63,7 @@ from liveness.config import EngineConfig
 from liveness.detect import FaceDetector
 from liveness.embed import FaceEmbedder, similarity_to_confidence
 from liveness.facemesh import FaceMeshModel
-from liveness.mesh import FaceMeasures, measure_face
+from liveness.mesh import FaceLandmarks, FaceMeasures, measure_face
 from liveness.models.store import FETCH_HINT
 from liveness.quality import assess_face_quality
 from liveness.types import Face
@@ -85,7 +87,7 @@ class FrameReport:
     neutral: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FrameSignals:
     """The raw measures behind the last report, for calibration and debug logs (never the client)."""
 
@@ -93,8 +95,10 @@ class FrameSignals:
     repeat: float | None  # smallest face-region difference to a recent frame
     scene: float | None
     measures: FaceMeasures | None
+    points: np.ndarray | None  # the mesh (468 x 3)
     spoof: float | None  # when this frame was scored
-    fit_reasons: tuple[str, ...]
+    fit_reasons: tuple[str, ...]  # why it was not scored
+    stages: tuple[tuple[str, float], ...]  # wall seconds: track, continuity, actions, score
 
 
 class StreamEngine:
@@ -149,11 +153,11 @@ class LiveTake:
         self._intervals: deque[float] = deque(maxlen=15)
         self._size: tuple[int, int] | None = None
         self._previous: _Previous | None = None
-        self._candidates: list[tuple[FaceMeasures, np.ndarray]] = []
+        self._candidates: list[FaceMeasures] = []
         self._reference: FaceMeasures | None = None
-        self._reference_points: np.ndarray | None = None
-        self._ears: deque[float] = deque(maxlen=config.max_frames)
-        self._poses: dict[int, tuple[float, np.ndarray]] = {}  # index -> (yaw, parallax points)
+        self._ears: list[float] = []  # sorted: the open-eye level is a percentile of them
+        self._flow = PointFlow(config.parallax_reseed_yaw, config.parallax_min_turn)
+        self._turns: dict[int, tuple[float, float]] = {}  # index -> (|yaw change|, nose parallax)
         self._scored: list[ScoredFrame] = []
         self._last_scored = -math.inf
         self._id: tuple[Face, np.ndarray] | None = None
@@ -188,61 +192,32 @@ class LiveTake:
         if self._frames >= self._config.max_frames:
             raise TooManyFrames(f"a take holds at most {self._config.max_frames} frames", field="frame")
         index, self._frames, self._last_t = self._frames, self._frames + 1, t
-        cfg = self._config
+        clock = [time.perf_counter()]
         tracked = self._tracker.step(image, t)
         problems: list[str] = []
         if tracked.faces is not None:
             self._faces = tracked.faces
             if tracked.faces >= 2:
                 problems.append("multiple_faces")
-        size = (image.shape[1], image.shape[0])
-        thumb = gray_thumbnail(image)
-        same_size = self._size == size
-        scene = scene_change(self._thumbs[-1], thumb) if same_size and self._thumbs else None
         landmarks = tracked.landmarks
-        if landmarks is None:
+        measures = None if landmarks is None else measure_face(landmarks)
+        clock.append(time.perf_counter())
+        motion, repeat, scene = self._continuity(image, t, landmarks, measures, problems)
+        clock.append(time.perf_counter())
+        if landmarks is None or measures is None:
             self._faces = tracked.faces or 0
-            self._remember(thumb, size)
-            self.signals = FrameSignals(None, None, scene, None, None, ("face_not_found",))
+            self.signals = FrameSignals(None, None, scene, None, None, None, ("face_not_found",), _stages(clock))
             return FrameReport(index, t, False, self._faces, tuple(problems), self.reference_ready, {}, False)
-
-        points = landmarks.points
-        measures = measure_face(landmarks)
         self._faces = max(self._faces, 1)
-        lo, hi = points[:, :2].min(axis=0), points[:, :2].max(axis=0)
-        box = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
-        repeat = min((repeat_distance(p, thumb, box, size) for p in self._thumbs), default=None) if same_size else None
-        if repeat is not None and repeat < cfg.repeat_floor:
-            problems.append("repeated_frame")
-        motion = None
-        if self._previous is not None:
-            # Judged over the take's usual frame interval at least: frames the network delivers in
-            # a bunch were still captured that far apart.
-            usual = float(np.median(self._intervals)) if self._intervals else 0.0
-            dt = max(t - self._previous.t, cfg.min_dt, usual)
-            self._intervals.append(t - self._previous.t)
-            motion = frame_motion(self._previous.points, points, self._previous.measures.pose, measures.pose, dt)
-        cut = (scene is not None and scene > cfg.max_scene_change) or not same_size
-        if self._previous is not None and (cut or _too_fast(motion, cfg)):
-            problems.append("discontinuity")
-        self._previous = _Previous(t, points, measures)
-        self._remember(thumb, size)
-        self._poses[index] = (measures.pose.yaw, parallax_points(points))
-        if len(self._poses) > cfg.max_frames:
-            del self._poses[min(self._poses)]
-
-        self._update_reference(measures, points)
-        if abs(measures.pose.yaw) <= cfg.open_eye_max_yaw:
-            self._ears.append(measures.ear)
-        actions: Mapping[str, float] = {}
-        if self._reference is not None:
-            open_level = float(np.percentile(np.asarray(self._ears), cfg.open_eye_percentile)) if self._ears else 0.0
-            actions = action_progress(
-                self._reference, open_level, measures, self._engine.config.challenges, self._engine.smile
-            )
-        neutral = bool(actions) and all(v < cfg.neutral_bound for v in actions.values())
-        spoof, fit_reasons = self._maybe_score(image, t, index, points, measures, actions, problems)
-        self.signals = FrameSignals(motion, repeat, scene, measures, spoof, fit_reasons)
+        actions = self._actions(measures, landmarks.points)
+        self._follow(image, index, landmarks.points, measures, problems)
+        neutral = bool(actions) and all(v < self._config.neutral_bound for v in actions.values())
+        clock.append(time.perf_counter())
+        spoof, fit_reasons = self._maybe_score(image, t, index, landmarks.points, measures, actions, problems)
+        clock.append(time.perf_counter())
+        self.signals = FrameSignals(
+            motion, repeat, scene, measures, landmarks.points, spoof, fit_reasons, _stages(clock)
+        )
         unique = tuple(dict.fromkeys(problems))
         return FrameReport(index, t, True, self._faces, unique, self.reference_ready, actions, neutral)
 
@@ -254,8 +229,7 @@ class LiveTake:
             scored=self._scored,
             frames=self._frames,
             turns=turns,
-            poses=self._poses,
-            reference=None if self._reference is None else (self._reference.pose.yaw, self._reference_points),
+            parallax=self._turns,
             id_face=self._id,
             config=self._config,
             antispoof_threshold=engine.config.antispoof_threshold if threshold is None else threshold,
@@ -264,11 +238,70 @@ class LiveTake:
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _remember(self, thumb: np.ndarray, size: tuple[int, int]) -> None:
+    def _continuity(
+        self,
+        image: np.ndarray,
+        t: float,
+        landmarks: FaceLandmarks | None,
+        measures: FaceMeasures | None,
+        problems: list[str],
+    ) -> tuple[FrameMotion | None, float | None, float | None]:
+        """Repeats, cuts and motion against the frames before (every frame leaves its thumbnail)."""
+        cfg = self._config
+        size = (image.shape[1], image.shape[0])
+        thumb = gray_thumbnail(image)
+        same_size = self._size == size
+        scene = scene_change(self._thumbs[-1], thumb) if same_size and self._thumbs else None
+        repeat = motion = None
+        if landmarks is not None and measures is not None:
+            points = landmarks.points
+            lo, hi = points[:, :2].min(axis=0), points[:, :2].max(axis=0)
+            box = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+            if same_size and self._thumbs:
+                repeat = repeat_distance(self._thumbs, thumb, box, size)
+                if repeat < cfg.repeat_floor:
+                    problems.append("repeated_frame")
+            previous = self._previous
+            if previous is not None:
+                # Judged over the take's usual frame interval at least: frames the network delivers
+                # in a bunch were still captured that far apart.
+                usual = float(np.median(self._intervals)) if self._intervals else 0.0
+                dt = max(t - previous.t, cfg.min_dt, usual)
+                self._intervals.append(t - previous.t)
+                motion = frame_motion(previous.points, points, previous.measures.pose, measures.pose, dt)
+                cut = (scene is not None and scene > cfg.max_scene_change) or not same_size
+                if cut or _too_fast(motion, cfg):
+                    problems.append("discontinuity")
+            self._previous = _Previous(t, points, measures)
         if self._size != size:
             self._thumbs.clear()
             self._size = size
         self._thumbs.append(thumb)
+        return motion, repeat, scene
+
+    def _follow(
+        self, image: np.ndarray, index: int, points: np.ndarray, measures: FaceMeasures, problems: list[str]
+    ) -> None:
+        """Optical flow through head turns (``liveness._stream_flow``); a jump restarts it."""
+        if self._reference is None or "discontinuity" in problems:
+            self._flow.update(image, None, None)
+            return
+        change = measures.pose.yaw - self._reference.pose.yaw
+        parallax = self._flow.update(image, points, change)
+        if parallax is not None:
+            self._turns[index] = (abs(change), parallax)
+
+    def _actions(self, measures: FaceMeasures, points: np.ndarray) -> Mapping[str, float]:
+        """Each action's progress against the neutral reference (none until it is ready)."""
+        cfg = self._config
+        self._update_reference(measures, points)
+        if abs(measures.pose.yaw) <= cfg.open_eye_max_yaw:
+            bisect.insort(self._ears, measures.ear)
+        if self._reference is None:
+            return {}
+        open_level = _percentile(self._ears, cfg.open_eye_percentile)
+        engine = self._engine
+        return action_progress(self._reference, open_level, measures, engine.config.challenges, engine.smile)
 
     def _update_reference(self, measures: FaceMeasures, points: np.ndarray) -> None:
         """The first ``reference_frames`` frontal frames with a neutral mouth make the reference."""
@@ -283,11 +316,9 @@ class LiveTake:
         )
         if not (frontal and relaxed):
             return
-        self._candidates.append((measures, parallax_points(points)))
+        self._candidates.append(measures)
         if len(self._candidates) >= cfg.reference_frames:
-            reference = median_measures([m for m, _ in self._candidates])
-            closest = min(self._candidates, key=lambda c: abs(c[0].pose.yaw - reference.pose.yaw))
-            self._reference, self._reference_points = reference, closest[1]
+            self._reference = median_measures(self._candidates)
             self._candidates = []
 
     def _maybe_score(
@@ -328,6 +359,21 @@ class LiveTake:
     def _same_person(self, cosine: float) -> bool:
         config = self._engine.config
         return similarity_to_confidence(cosine, config.match_mapping) >= config.min_same_person_confidence
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """``np.percentile`` (linear) of an already sorted list; 0 for none."""
+    if not ordered:
+        return 0.0
+    rank = (len(ordered) - 1) * q / 100.0
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _stages(clock: list[float]) -> tuple[tuple[str, float], ...]:
+    names = ("track", "continuity", "actions", "score")
+    return tuple((name, b - a) for name, a, b in zip(names, clock, clock[1:], strict=False))
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

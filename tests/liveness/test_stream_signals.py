@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from liveness._blazeface import BlazeDetection
+from liveness._stream_flow import nose_parallax
 from liveness._stream_signals import (
     PARALLAX_POINTS,
     action_progress,
@@ -21,7 +22,7 @@ from liveness._stream_signals import (
     scene_change,
 )
 from liveness._stream_tracker import count_faces
-from liveness._stream_verdict import ScoredFrame, build_template, judge_take
+from liveness._stream_verdict import ScoredFrame, build_template, judge_take, turn_parallax
 from liveness.challenges import ChallengeThresholds, GeometricSmile, measure_challenge
 from liveness.config import EngineConfig
 from liveness.mesh import FaceMeasures, HeadPose, MouthGeometry
@@ -43,7 +44,8 @@ def head_points(yaw_degrees: float = 0.0) -> np.ndarray:
     ]  # fmt: skip
     a = math.radians(yaw_degrees)
     for index, (x, y, z) in zip(PARALLAX_POINTS, layout, strict=True):
-        points[index] = (320 + x * math.cos(a) + z * math.sin(a), 240 + y, -x * math.sin(a) + z * math.cos(a))
+        # Positive yaw takes the nose (in front: negative depth) to the image's right, as in the mesh.
+        points[index] = (320 + x * math.cos(a) - z * math.sin(a), 240 + y, x * math.sin(a) + z * math.cos(a))
     others = np.setdiff1d(np.arange(468), PARALLAX_POINTS)
     points[others] = points[168]
     return points
@@ -53,9 +55,12 @@ def test_a_homography_of_the_points_has_no_parallax_and_a_turned_head_has() -> N
     flat = head_points()[list(PARALLAX_POINTS), :2]
     h = np.array([[0.8, 0.05, 30.0], [-0.02, 1.0, 5.0], [0.0004, 0.0, 1.0]])
     warped = cv2.perspectiveTransform(flat.reshape(-1, 1, 2), h).reshape(-1, 2)
-    assert parallax_residual(flat, warped) < 1e-6
-    turned = head_points(25.0)[list(PARALLAX_POINTS), :2]
-    assert parallax_residual(flat, turned) > StreamConfig().min_parallax
+    assert abs(parallax_residual(flat, warped, 20.0)) < 1e-6
+    for yaw in (25.0, -25.0):
+        turned = head_points(yaw)[list(PARALLAX_POINTS), :2]
+        assert parallax_residual(flat, turned, yaw) > StreamConfig().min_parallax
+        # The nose moved the other way than the turn: not a head turning.
+        assert parallax_residual(flat, turned, -yaw) < 0
 
 
 def test_repeat_distance_is_zero_for_the_same_picture_and_sees_a_small_move() -> None:
@@ -63,9 +68,9 @@ def test_repeat_distance_is_zero_for_the_same_picture_and_sees_a_small_move() ->
     image = cv2.GaussianBlur(image, (0, 0), 4)
     box = (200.0, 100.0, 440.0, 380.0)
     a = gray_thumbnail(image)
-    assert repeat_distance(a, gray_thumbnail(image.copy()), box, (640, 480)) == 0.0
+    assert repeat_distance([a], gray_thumbnail(image.copy()), box, (640, 480)) == 0.0
     moved = np.roll(image, 2, axis=1)
-    assert repeat_distance(a, gray_thumbnail(moved), box, (640, 480)) > StreamConfig().repeat_floor
+    assert repeat_distance([a], gray_thumbnail(moved), box, (640, 480)) > StreamConfig().repeat_floor
 
 
 def test_scene_change_ignores_exposure_and_sees_a_cut() -> None:
@@ -144,8 +149,7 @@ def judge(frames: list[ScoredFrame], **kwargs: object) -> tuple[tuple[str, ...],
         scored=frames,
         frames=100,
         turns=(),
-        poses={},
-        reference=None,
+        parallax={},
         id_face=None,
         config=StreamConfig(),
         antispoof_threshold=0.6,
@@ -179,3 +183,37 @@ def test_the_template_weights_the_best_frames() -> None:
     template, best = build_template(frames, 2)
     assert best.index == 0 and template @ a > template @ b
     assert np.linalg.norm(template) == pytest.approx(1.0)
+
+
+def test_repeat_distance_is_the_closest_recent_frame() -> None:
+    pictures = [cv2.GaussianBlur(RNG.integers(0, 255, (480, 640, 3), dtype=np.uint8), (0, 0), 4) for _ in range(3)]
+    thumbs = [gray_thumbnail(p) for p in pictures]
+    box = (0.0, 0.0, 640.0, 480.0)
+    assert repeat_distance(thumbs[:2], thumbs[0], box, (640, 480)) == 0.0  # A B A: the A again
+    assert repeat_distance(thumbs[:2], thumbs[2], box, (640, 480)) > 0.5
+    assert repeat_distance([], thumbs[0], box, (640, 480)) == math.inf
+
+
+def test_the_followed_nose_of_a_flat_picture_has_no_parallax() -> None:
+    anchor = head_points()[list(PARALLAX_POINTS), :2].astype(np.float32)
+    alive = np.ones(len(anchor), bool)
+    h = np.array([[0.85, 0.02, 40.0], [0.01, 1.0, -3.0], [0.0005, 0.0, 1.0]])
+    warped = cv2.perspectiveTransform(anchor.reshape(-1, 1, 2).astype(np.float64), h).reshape(-1, 2)
+    value = nose_parallax(anchor, warped.astype(np.float32), alive, 20.0)
+    assert value is not None and abs(value) < 1e-4
+    turned = head_points(25.0)[list(PARALLAX_POINTS), :2].astype(np.float32)
+    value = nose_parallax(anchor, turned, alive, 25.0)
+    assert value is not None and value > StreamConfig().min_parallax
+    # The nose lost, or too few points followed: no judgement.
+    nose_lost = alive.copy()
+    nose_lost[PARALLAX_POINTS.index(1)] = False
+    assert nose_parallax(anchor, turned, nose_lost, 25.0) is None
+    assert nose_parallax(anchor, turned, np.arange(len(alive)) < 8, 25.0) is None
+
+
+def test_turn_parallax_takes_the_most_turned_frames_of_the_range() -> None:
+    config = StreamConfig()
+    record = {3: (12.0, 0.0), 4: (25.0, 0.08), 5: (26.0, 0.07), 6: (27.0, 0.09), 20: (30.0, -0.5)}
+    assert turn_parallax(0, 10, record, config) == pytest.approx(0.08)
+    assert turn_parallax(11, 19, record, config) is None
+    assert turn_parallax(15, 25, record, config) == pytest.approx(-0.5)
