@@ -43,5 +43,5 @@ class EngineEmbedder:
         return self._spec
 
     def embed_faces(self, image: np.ndarray) -> Sequence[np.ndarray]:
-        detection = self._engine.detect(image)
-        return [self._engine.embedder.embed(image, face) for face in detection.faces]
+        detection = self._engine.images.detect(image)
+        return [self._engine.images.embedder.embed(image, face) for face in detection.faces]

@@ -94,7 +94,7 @@ def run_smile(engine: LivenessEngine, testdata: Path, limit: int | None) -> None
     rows = list(csv.DictReader((testdata / "smile_smilesmiled" / "labels.csv").open()))
     if limit:
         rows = [rows[i] for i in np.random.default_rng(0).permutation(len(rows))[:limit]]
-    mesh = engine.landmarker
+    mesh = engine.interactive.landmarker
     assert mesh is not None
     feats, labels, missed = [], [], 0
     for entry in rows:
@@ -133,14 +133,14 @@ def run_smile(engine: LivenessEngine, testdata: Path, limit: int | None) -> None
     labelled = [(p, "open smile") for p in OPEN_SMILES] + [(p, "closed mouth") for p in CLOSED_MOUTHS]
     labelled += [(f"{nuaa}142.jpg", "neutral (live)"), (f"{nuaa}122.jpg", "smile (live)")]
     for rel, label in labelled:
-        res = engine.smile_check(cv2.imread(str(testdata / rel)))
+        res = engine.interactive.smile_check(cv2.imread(str(testdata / rel)))
         mouth = res.measures.mouth
         row(rel, label, round(res.smile.score, 1), mouth.width, mouth.corner_elevation, mouth.opening)
 
 
 def _measures(engine: LivenessEngine, image: np.ndarray, refine: bool) -> FaceMeasures:
-    face = engine.subject(image).face
-    return measure_face(engine.landmarks(image, face, refine_eyes=refine))
+    face = engine.images.subject(image).face
+    return measure_face(engine.interactive.landmarks(image, face, refine_eyes=refine))
 
 
 def _nuaa_sessions(testdata: Path) -> dict[str, list[Path]]:
@@ -200,7 +200,7 @@ def run_pose(engine: LivenessEngine, testdata: Path) -> None:
 
 
 def _points(engine: LivenessEngine, image: np.ndarray) -> tuple[np.ndarray, float]:
-    mesh = engine.landmarks(image, engine.subject(image).face, refine_eyes=False)
+    mesh = engine.interactive.landmarks(image, engine.images.subject(image).face, refine_eyes=False)
     return mesh.points, measure_face(mesh).inter_ocular
 
 

@@ -68,8 +68,8 @@ def pair_scores(
     def embedding(name: str) -> np.ndarray | None:
         if name not in cache:
             image = decode_image_bytes((folder / name).read_bytes(), limits)
-            face = engine.detector.detect(image).largest
-            cache[name] = None if face is None else engine.embedder.embed(image, face)
+            face = engine.images.detector.detect(image).largest
+            cache[name] = None if face is None else engine.images.embedder.embed(image, face)
         return cache[name]
 
     scores, labels, failed = [], [], 0

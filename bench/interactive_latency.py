@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(models_dir=args.models, state_dir=Path(state))
         with TestClient(create_app(settings)) as client:
             engine = client.app.state.engine  # type: ignore[attr-defined]
-            mesh = engine.landmarker
+            mesh = engine.interactive.landmarker
             calls: dict[str, Callable[[], Any]] = {
                 "landmarks per frame (detector + mesh)": lambda: mesh.landmarks(frame, refine_eyes=False),
                 "landmarks per frame + eyelid refinement": lambda: mesh.landmarks(frame, refine_eyes=True),

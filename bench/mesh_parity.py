@@ -66,8 +66,8 @@ def compare(testdata: Path, models: Path, reference: Path) -> None:
         image = cv2.imread(str(testdata / key.replace("|", "/")))
         expected = ref[key]
         iod = inter_ocular_distance(expected)
-        for name, face in (("whole frame", None), ("face chosen by YuNet", engine.subject(image).face)):
-            ours = engine.landmarks(image, face, refine_eyes=False)
+        for name, face in (("whole frame", None), ("face chosen by YuNet", engine.images.subject(image).face)):
+            ours = engine.interactive.landmarks(image, face, refine_eyes=False)
             dist = np.linalg.norm(ours.points[:, :2] - expected[:, :2], axis=1)
             rows[name].append((float(dist.max()), float(dist.max() / iod), float(dist.mean())))
     print(f"our mesh vs MediaPipe FaceMesh, {len(ref.files)} images\n")

@@ -32,12 +32,16 @@ from liveness.challenges import (
     ChallengeType,
     SmileResult,
 )
+from liveness.config import EngineConfig
 from liveness.embed import ConfidenceMapping
+from liveness.image_engine import ImageEngine, Subject
 from liveness.images import FrameLimits, ImageLimits, decode_base64_image, decode_frames, decode_image_bytes
+from liveness.interactive import InteractiveEngine
 from liveness.mesh import FaceMeasures
 from liveness.passive import PassiveResult
-from liveness.pipeline import EngineConfig, LivenessEngine, load_default_engine
+from liveness.pipeline import LivenessEngine, load_default_engine
 from liveness.quality import QualityConfig, QualityResult
+from liveness.stream import FrameReport, LiveTake, StreamConfig, StreamEngine, TakeVerdict
 from liveness.types import BoundingBox, DetectionResult, Face, MatchResult, SpoofResult, VerifyResult
 
 __all__ = [
@@ -58,13 +62,17 @@ __all__ = [
     "FaceNotFound",
     "FaceQualityTooLow",
     "FrameLimits",
+    "FrameReport",
+    "ImageEngine",
     "ImageLimits",
     "ImageTooLarge",
     "ImageTooManyPixels",
     "ImageTooSmall",
+    "InteractiveEngine",
     "InvalidBase64",
     "InvalidFrameCount",
     "InvalidImage",
+    "LiveTake",
     "LivenessEngine",
     "LivenessError",
     "MatchResult",
@@ -75,6 +83,10 @@ __all__ = [
     "QualityResult",
     "SmileResult",
     "SpoofResult",
+    "StreamConfig",
+    "StreamEngine",
+    "Subject",
+    "TakeVerdict",
     "TooFewFrames",
     "TooManyFrames",
     "UnsupportedImageFormat",

@@ -128,8 +128,7 @@ class FaceMeshModel:
 
     def find_roi(self, image: np.ndarray, face: Face | None = None) -> MeshROI | None:
         """The mesh crop for the largest face, or for ``face``; None when there is no face."""
-        h, w = image.shape[:2]
-        found = self._detector.detect(image, (w / 2, h / 2), float(max(w, h)))
+        found = self.detect_faces(image)
         if face is None:
             return roi_from_detection(found[0].box, *found[0].keypoints[:2]) if found else None
         box = face.box
@@ -147,6 +146,11 @@ class FaceMeshModel:
         first = roi_from_detection(target, eyes[0], eyes[1])
         points, presence = self._run_mesh(image, first)
         return roi_from_points(points) if presence >= self.config.min_presence else None
+
+    def detect_faces(self, image: np.ndarray) -> list[BlazeDetection]:
+        """BlazeFace on the whole frame (letterboxed): every face, largest first."""
+        h, w = image.shape[:2]
+        return self._detector.detect(image, (w / 2, h / 2), float(max(w, h)))
 
     # --- landmarks ----------------------------------------------------------------------------
 

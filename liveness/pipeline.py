@@ -1,56 +1,36 @@
-"""LivenessEngine: composes detection, anti-spoofing, embedding and the face mesh; the only thing
-the API calls.
+"""The engine the API talks to: three small facades over one set of models.
 
-The engine takes its parts as constructor arguments (any object with the ``FaceDetector``,
-``AntiSpoof``, ``FaceEmbedder`` and ``Landmarker`` shape), so other backends plug in without
-touching the API.
-It holds no per-request state: every method is a pure function of its inputs and is safe to
-call from many threads at once.
+* ``images`` (:class:`ImageEngine`): single images. Detect, anti-spoofing, quality, match, verify.
+* ``interactive`` (:class:`InteractiveEngine`): smile, challenge against a baseline, blink burst,
+  passive monitor.
+* ``stream`` (:class:`StreamEngine`): live takes judged frame by frame.
 
-Face selection rule: where one face is needed (anti-spoofing, matching) the *largest* face in
-the image is used; ``face_count`` in the results says how many there were. An image with no
-face raises :class:`FaceNotFound` (the caller sent an unusable image), while a spoof or a
-non-match is a verdict in the result.
-
-Interactive checks (``smile_check``, ``validate_challenge``, ``blink_check``, ``passive_monitor``)
-gather per-frame measures here and leave the decisions to the pure functions of
-``liveness.challenges`` and ``liveness.passive``. In a burst, every frame must hold a face; the
-error names the frame (``frames[3]``).
+They share the parts (detector, anti-spoofing, embedder, face mesh, smile scorer, config), which
+are built once and are thread-safe, so one ``LivenessEngine`` serves every request. None of the
+three grows into a god object: a new kind of check is a new facade.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from liveness._exceptions import FaceNotFound, FaceQualityTooLow, ModelUnavailable, TooFewFrames
+from liveness._exceptions import ModelUnavailable, TooFewFrames
 from liveness.antispoof import AntiSpoof, MiniFASNetEnsemble
-from liveness.challenges import (
-    BlinkConfig,
-    BlinkResult,
-    ChallengeResult,
-    ChallengeThresholds,
-    ChallengeType,
-    GeometricSmile,
-    SmileResult,
-    SmileScore,
-    SmileScorer,
-    find_blinks,
-    measure_challenge,
-)
+from liveness.challenges import ChallengeType, SmileScorer, measure_challenge
+from liveness.config import EngineConfig
 from liveness.detect import FaceDetector, YuNet, YuNetConfig
-from liveness.embed import ConfidenceMapping, FaceEmbedder, MobileFaceNet, cosine_similarity, similarity_to_confidence
+from liveness.embed import FaceEmbedder, MobileFaceNet, cosine_similarity, similarity_to_confidence
 from liveness.facemesh import FaceMeshModel, Landmarker
-from liveness.images import MIN_FRAMES
-from liveness.mesh import FaceLandmarks, FaceMeasures, measure_face
+from liveness.image_engine import ImageEngine
+from liveness.interactive import InteractiveEngine
+from liveness.mesh import FaceMeasures, measure_face
 from liveness.models.registry import DEFAULT_ENGINE_MODELS
 from liveness.models.runtime import RuntimeOptions
 from liveness.models.store import FETCH_HINT, ModelStore
-from liveness.passive import PassiveConfig, PassiveResult, judge_passive, micro_motion
-from liveness.quality import QualityConfig, QualityResult, assess_face_quality
 from liveness.session import (
     ChallengeVerdict,
     FrameVerdict,
@@ -59,41 +39,24 @@ from liveness.session import (
     judge_session,
     pick_baseline,
 )
-from liveness.types import DetectionResult, Face, MatchResult, SpoofResult, VerifyResult
+from liveness.stream import StreamConfig, StreamEngine
+from liveness.types import Face, MatchResult
 
-__all__ = ["EngineConfig", "LivenessEngine", "Subject", "load_default_engine"]
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """Decision thresholds. The defaults are the shipped, calibrated values (see the README)."""
-
-    antispoof_threshold: float = 0.6
-    min_match_confidence: float = 0.6
-    match_mapping: ConfidenceMapping = field(default_factory=ConfidenceMapping)
-    # Two frames of one session must show the same person: the /verify operating point (cosine
-    # 0.44, the impostor ceiling), since a turned head lowers genuine similarity.
-    min_same_person_confidence: float = 0.4
-    smile_threshold: float = 50.0
-    challenges: ChallengeThresholds = field(default_factory=ChallengeThresholds)
-    blink: BlinkConfig = field(default_factory=BlinkConfig)
-    passive: PassiveConfig = field(default_factory=PassiveConfig)
-    quality: QualityConfig = field(default_factory=QualityConfig)
-    # Refuse (FaceQualityTooLow) instead of matching a face that fails the gate, in match/verify.
-    quality_gate: bool = True
+__all__ = ["LivenessEngine", "load_default_engine"]
 
 
 @dataclass(frozen=True, slots=True)
-class Subject:
-    """The face an operation works on (the largest), with the detection it came from."""
-
-    detection: DetectionResult
-    face: Face
-
-
 class LivenessEngine:
-    def __init__(
-        self,
+    """The three facades over one set of models; build it with :meth:`from_parts` or
+    :func:`load_default_engine`."""
+
+    images: ImageEngine
+    interactive: InteractiveEngine
+    stream: StreamEngine
+
+    @classmethod
+    def from_parts(
+        cls,
         detector: FaceDetector,
         antispoof: AntiSpoof,
         embedder: FaceEmbedder,
@@ -101,256 +64,17 @@ class LivenessEngine:
         *,
         landmarker: Landmarker | None = None,
         smile: SmileScorer | None = None,
-    ) -> None:
-        self.detector = detector
-        self.antispoof = antispoof
-        self.embedder = embedder
-        self.config = config or EngineConfig()
-        self.landmarker = landmarker
-        self.smile = smile or GeometricSmile()
+        stream: StreamConfig | None = None,
+    ) -> LivenessEngine:
+        images = ImageEngine(detector, antispoof, embedder, config)
+        interactive = InteractiveEngine(images, landmarker, smile=smile)
+        mesh = landmarker if isinstance(landmarker, FaceMeshModel) else None
+        live = StreamEngine(detector, antispoof, embedder, mesh, images.config, smile=interactive.smile, stream=stream)
+        return cls(images, interactive, live)
 
-    def detect(self, image: np.ndarray) -> DetectionResult:
-        return self.detector.detect(image)
-
-    def subject(self, image: np.ndarray, *, field: str = "image") -> Subject:
-        """Detect and pick the largest face, or raise :class:`FaceNotFound`."""
-        detection = self.detector.detect(image)
-        if detection.largest is None:
-            raise FaceNotFound(f"no face found in '{field}'", field=field)
-        return Subject(detection, detection.largest)
-
-    def assess_quality(self, image: np.ndarray, face: Face) -> QualityResult:
-        """Is ``face`` usable for matching (size, sharpness, pose, eyes)? A verdict, never raises."""
-        return assess_face_quality(image, face, self.config.quality)
-
-    def require_quality(self, image: np.ndarray, face: Face, *, field: str = "image") -> QualityResult:
-        """:meth:`assess_quality`, raising :class:`FaceQualityTooLow` (naming ``field``) on a failure."""
-        quality = self.assess_quality(image, face)
-        if not quality.passed:
-            raise FaceQualityTooLow(
-                f"the face in '{field}' is not usable for matching: {', '.join(quality.reasons)}",
-                field=field,
-                reasons=quality.reasons,
-            )
-        return quality
-
-    def check_spoof(
-        self, image: np.ndarray, threshold: float | None = None, *, face: Face | None = None, field: str = "image"
-    ) -> SpoofResult:
-        threshold = self.config.antispoof_threshold if threshold is None else threshold
-        face = face if face is not None else self.subject(image, field=field).face
-        scores = self.antispoof.score(image, face)
-        return SpoofResult(
-            score=scores.real,
-            is_real=scores.real >= threshold,
-            threshold=threshold,
-            face=face,
-            model_scores=scores.per_model,
-        )
-
-    def compare(
-        self,
-        image_a: np.ndarray,
-        face_a: Face,
-        image_b: np.ndarray,
-        face_b: Face,
-        min_confidence: float | None = None,
-    ) -> MatchResult:
-        min_confidence = self.config.min_match_confidence if min_confidence is None else min_confidence
-        similarity = cosine_similarity(self.embedder.embed(image_a, face_a), self.embedder.embed(image_b, face_b))
-        confidence = similarity_to_confidence(similarity, self.config.match_mapping)
-        return MatchResult(
-            similarity=similarity,
-            confidence=confidence,
-            matched=confidence >= min_confidence,
-            min_confidence=min_confidence,
-            face_a=face_a,
-            face_b=face_b,
-        )
-
-    def match(
-        self,
-        id_image: np.ndarray,
-        selfie_image: np.ndarray,
-        min_confidence: float | None = None,
-        *,
-        fields: tuple[str, str] = ("idImage", "selfieImage"),
-        check_quality: bool | None = None,
-    ) -> MatchResult:
-        """Match the largest faces; with the quality gate on (``check_quality``, default
-        ``config.quality_gate``) an unusable face raises :class:`FaceQualityTooLow`."""
-        id_subject, selfie = self._match_subjects(id_image, selfie_image, fields, check_quality)
-        return self.compare(id_image, id_subject.face, selfie_image, selfie.face, min_confidence)
-
-    def verify(
-        self,
-        id_image: np.ndarray,
-        selfie_image: np.ndarray,
-        *,
-        antispoof_threshold: float | None = None,
-        min_match_confidence: float | None = None,
-        fields: tuple[str, str] = ("idImage", "selfieImage"),
-        check_quality: bool | None = None,
-    ) -> VerifyResult:
-        """The selfie is of a live person and matches the ID photo (quality gate as in :meth:`match`)."""
-        id_subject, selfie = self._match_subjects(id_image, selfie_image, fields, check_quality)
-        spoof = self.check_spoof(selfie_image, antispoof_threshold, face=selfie.face)
-        match = self.compare(id_image, id_subject.face, selfie_image, selfie.face, min_match_confidence)
-        return VerifyResult(verified=spoof.is_real and match.matched, spoof=spoof, match=match)
-
-    def _match_subjects(
-        self, id_image: np.ndarray, selfie_image: np.ndarray, fields: tuple[str, str], check_quality: bool | None
-    ) -> tuple[Subject, Subject]:
-        subjects = (self.subject(id_image, field=fields[0]), self.subject(selfie_image, field=fields[1]))
-        if self.config.quality_gate if check_quality is None else check_quality:
-            for image, subject, name in zip((id_image, selfie_image), subjects, fields, strict=True):
-                self.require_quality(image, subject.face, field=name)
-        return subjects
-
-    # --- dense landmarks and interactive checks ---------------------------------------------
-
-    def _mesh(self) -> Landmarker:
-        if self.landmarker is None:
-            raise ModelUnavailable(f"this engine has no face mesh; {FETCH_HINT}", missing=["facemesh"])
-        return self.landmarker
-
-    def landmarks(
-        self, image: np.ndarray, face: Face | None = None, *, field: str = "image", refine_eyes: bool = True
-    ) -> FaceLandmarks:
-        """The mesh of ``face`` (or of the largest face), or :class:`FaceNotFound`."""
-        found = self._mesh().landmarks(image, face, refine_eyes=refine_eyes)
-        if found is None:
-            raise FaceNotFound(f"no face the mesh can fit in '{field}'", field=field)
-        return found
-
-    def _frame_landmarks(self, image: np.ndarray, field: str) -> FaceLandmarks:
-        """A burst frame's mesh: BlazeFace on the whole frame first (cheap), YuNet when it misses."""
-        found = self._mesh().landmarks(image)
-        return found if found is not None else self.landmarks(image, self.subject(image, field=field).face, field=field)
-
-    def smile_check(self, image: np.ndarray, threshold: float | None = None, *, field: str = "image") -> SmileResult:
-        threshold = self.config.smile_threshold if threshold is None else threshold
-        subject = self.subject(image, field=field)
-        measures = measure_face(self.landmarks(image, subject.face, field=field, refine_eyes=False))
-        score = self.smile.score(measures)
-        return SmileResult(
-            smile=SmileScore(score, score >= threshold, threshold, self.smile.method),
-            measures=measures,
-            face=subject.face,
-            face_count=len(subject.detection.faces),
-        )
-
-    def validate_challenge(
-        self,
-        baseline: np.ndarray,
-        challenge: np.ndarray,
-        kind: ChallengeType,
-        *,
-        min_change: float | None = None,
-        smile_threshold: float | None = None,
-        antispoof_threshold: float | None = None,
-        min_match_confidence: float | None = None,
-        fields: tuple[str, str] = ("baselineImage", "challengeImage"),
-    ) -> ChallengeResult:
-        """Both frames live, the same person, and the challenge's change performed.
-
-        ``min_change`` overrides the type's threshold; ``smile_threshold`` the score a smiling
-        challenge frame must reach."""
-        thresholds = self.config.challenges
-        if smile_threshold is not None:
-            thresholds = replace(thresholds, smile_score=smile_threshold)
-        frames = []
-        for image, name in zip((baseline, challenge), fields, strict=True):
-            subject = self.subject(image, field=name)
-            spoof = self.check_spoof(image, antispoof_threshold, face=subject.face)
-            # Only a blink needs the eyelids refined (two iris runs, ~3 ms a frame).
-            mesh = self.landmarks(image, subject.face, field=name, refine_eyes=kind == "blink")
-            frames.append((subject.face, spoof, measure_face(mesh)))
-        (face_b, spoof_b, measures_b), (face_c, spoof_c, measures_c) = frames
-        min_confidence = (
-            self.config.min_same_person_confidence if min_match_confidence is None else min_match_confidence
-        )
-        match = self.compare(baseline, face_b, challenge, face_c, min_confidence)
-        measurement = measure_challenge(kind, measures_b, measures_c, thresholds, self.smile, min_change=min_change)
-        reasons = [
-            reason
-            for reason, failed in (
-                ("baseline_not_live", not spoof_b.is_real),
-                ("challenge_not_live", not spoof_c.is_real),
-                ("faces_do_not_match", not match.matched),
-                ("challenge_not_performed", not measurement.passed),
-            )
-            if failed
-        ]
-        return ChallengeResult(
-            challenge_type=kind,
-            passed=not reasons,
-            reasons=tuple(reasons),
-            measurement=measurement,
-            baseline=measures_b,
-            challenge=measures_c,
-            baseline_spoof=spoof_b,
-            challenge_spoof=spoof_c,
-            match=match,
-        )
-
-    def blink_check(self, frames: Sequence[np.ndarray], *, field: str = "frames") -> BlinkResult:
-        """Eye aspect ratio per frame and the blinks in the burst (a dip below the person's own
-        open-eye level and back)."""
-        _require_frames(frames, field)
-        measures = [measure_face(self._frame_landmarks(f, f"{field}[{i}]")) for i, f in enumerate(frames)]
-        ear = [m.ear for m in measures]
-        open_level, blinks = find_blinks(ear, self.config.blink)
-        return BlinkResult(
-            ear_right=tuple(m.ear_right for m in measures),
-            ear_left=tuple(m.ear_left for m in measures),
-            ear=tuple(ear),
-            open_eye_level=open_level,
-            closed_below=open_level * self.config.blink.closed_ratio,
-            blinks=blinks,
-        )
-
-    def passive_monitor(
-        self,
-        frames: Sequence[np.ndarray],
-        *,
-        antispoof_threshold: float | None = None,
-        min_match_confidence: float | None = None,
-        require_blink: bool = False,
-        field: str = "frames",
-    ) -> PassiveResult:
-        """Anti-spoofing, identity, micro-motion and blinks over a burst of frames."""
-        _require_frames(frames, field)
-        threshold = self.config.antispoof_threshold if antispoof_threshold is None else antispoof_threshold
-        min_confidence = (
-            self.config.min_same_person_confidence if min_match_confidence is None else min_match_confidence
-        )
-        scores, embeddings, meshes = [], [], []
-        for i, image in enumerate(frames):
-            name = f"{field}[{i}]"
-            face = self.subject(image, field=name).face
-            scores.append(self.antispoof.score(image, face).real)
-            embeddings.append(self.embedder.embed(image, face))
-            meshes.append(self.landmarks(image, face, field=name))
-        confidences = [
-            similarity_to_confidence(cosine_similarity(embeddings[0], e), self.config.match_mapping)
-            for e in embeddings[1:]
-        ]
-        measures = [measure_face(m) for m in meshes]
-        ear = [m.ear for m in measures]
-        open_level, blinks = find_blinks(ear, self.config.blink)
-        motion = micro_motion([m.points for m in meshes], [m.inter_ocular for m in measures], self.config.passive)
-        return judge_passive(
-            spoof_scores=scores,
-            spoof_threshold=threshold,
-            match_confidences=confidences,
-            min_match_confidence=min_confidence,
-            motion=motion,
-            ear=ear,
-            open_eye_level=open_level,
-            blinks=blinks,
-            require_blink=require_blink,
-        )
+    @property
+    def config(self) -> EngineConfig:
+        return self.images.config
 
     def check_session(
         self,
@@ -362,7 +86,8 @@ class LivenessEngine:
         antispoof_threshold: float | None = None,
         on_face_match: Callable[[MatchResult], None] | None = None,
     ) -> SessionVerdict:
-        """Judge a liveness session's frames at once (see ``liveness.session``).
+        """Judge a liveness session's frames at once (see ``liveness.session``). The one-request
+        session route's check, kept until that route is replaced by live takes (``stream``).
 
         ``baseline`` is a burst of the neutral face; ``bursts`` pairs each challenge, in the
         session's order, with its frames. Frames are named ``baseline[i]``, ``challenges[k][i]``
@@ -378,18 +103,20 @@ class LivenessEngine:
         refine = any(kind == "blink" for kind, _ in bursts)
 
         def measure(image: np.ndarray, name: str) -> tuple[Face, float, np.ndarray, FaceMeasures]:
-            face = self.subject(image, field=name).face
-            spoof = self.antispoof.score(image, face).real
-            embedding = self.embedder.embed(image, face)
-            measures = measure_face(self.landmarks(image, face, field=name, refine_eyes=refine))
+            face = self.images.subject(image, field=name).face
+            spoof = self.images.antispoof.score(image, face).real
+            embedding = self.images.embedder.embed(image, face)
+            measures = measure_face(self.interactive.landmarks(image, face, field=name, refine_eyes=refine))
             return face, spoof, embedding, measures
 
         base = [measure(image, f"baseline[{i}]") for i, image in enumerate(baseline)]
-        chosen = pick_baseline([m for *_, m in base], [self.smile.score(m) for *_, m in base], self.config.challenges)
+        chosen = pick_baseline(
+            [m for *_, m in base], [self.interactive.smile.score(m) for *_, m in base], self.config.challenges
+        )
         base_face, _, base_embedding, base_measures = base[chosen]
         if self.config.quality_gate:
             # The baseline is the reference every frame and the ID photo are matched against.
-            self.require_quality(baseline[chosen], base_face, field=f"baseline[{chosen}]")
+            self.images.require_quality(baseline[chosen], base_face, field=f"baseline[{chosen}]")
         frames: list[FrameVerdict] = []
 
         def verdict(name: str, spoof: float, embedding: np.ndarray) -> FrameVerdict:
@@ -400,10 +127,10 @@ class LivenessEngine:
         frames += [verdict(f"baseline[{i}]", s, e) for i, (_, s, e, _) in enumerate(base)]
         face_match = None
         if id_image is not None:
-            id_face = self.subject(id_image, field="idImage").face
+            id_face = self.images.subject(id_image, field="idImage").face
             if self.config.quality_gate:
-                self.require_quality(id_image, id_face, field="idImage")
-            similarity = cosine_similarity(self.embedder.embed(id_image, id_face), base_embedding)
+                self.images.require_quality(id_image, id_face, field="idImage")
+            similarity = cosine_similarity(self.images.embedder.embed(id_image, id_face), base_embedding)
             confidence = similarity_to_confidence(similarity, self.config.match_mapping)
             face_match = MatchResult(similarity, confidence, confidence >= min_match, min_match, id_face, base_face)
             if on_face_match is not None:
@@ -417,7 +144,9 @@ class LivenessEngine:
                 name = f"challenges[{k}][{i}]"
                 _, spoof, embedding, measures = measure(image, name)
                 frames.append(verdict(name, spoof, embedding))
-                measured.append(measure_challenge(kind, base_measures, measures, self.config.challenges, self.smile))
+                measured.append(
+                    measure_challenge(kind, base_measures, measures, self.config.challenges, self.interactive.smile)
+                )
             best = best_of_burst(measured)
             challenges.append(ChallengeVerdict(kind, measured[best].passed, best, measured[best]))
         return judge_session(
@@ -430,11 +159,6 @@ class LivenessEngine:
         )
 
 
-def _require_frames(frames: Sequence[np.ndarray], field: str) -> None:
-    if len(frames) < MIN_FRAMES:
-        raise TooFewFrames(f"'{field}' has {len(frames)} frames; at least {MIN_FRAMES} are needed", field=field)
-
-
 def load_default_engine(
     models_dir: Path | str,
     *,
@@ -442,6 +166,7 @@ def load_default_engine(
     config: EngineConfig | None = None,
     detector_config: YuNetConfig | None = None,
     flip_average: bool = False,
+    stream: StreamConfig | None = None,
 ) -> LivenessEngine:
     """Build the onnxruntime-only engine from a models directory; never downloads.
 
@@ -460,10 +185,11 @@ def load_default_engine(
             f"models missing or corrupt in {store.directory}: {', '.join(missing)}; {FETCH_HINT}",
             missing=missing,
         )
-    return LivenessEngine(
+    return LivenessEngine.from_parts(
         detector=YuNet(weights["yunet"], runtime, detector_config),
         antispoof=MiniFASNetEnsemble(weights["minifasnet_v2"], weights["minifasnet_v1se"], runtime),
         embedder=MobileFaceNet(weights["mobilefacenet"], runtime, flip_average=flip_average),
         config=config,
         landmarker=FaceMeshModel(weights["facemesh_detector"], weights["facemesh"], weights["iris_landmark"]),
+        stream=stream,
     )

@@ -43,8 +43,8 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 def _spoof_check(engine: LivenessEngine, limits: ImageLimits, body: LivenessRequest) -> tuple[SpoofResult, int]:
     """Anti-spoofing of the largest face, and how many faces the image held."""
     image = decode_base64_image(body.image, limits, field="image")
-    subject = engine.subject(image, field="image")
-    spoof = engine.check_spoof(image, body.antispoofThreshold, face=subject.face)
+    subject = engine.images.subject(image, field="image")
+    spoof = engine.images.check_spoof(image, body.antispoofThreshold, face=subject.face)
     return spoof, len(subject.detection.faces)
 
 
@@ -53,7 +53,7 @@ async def detect(body: ImageRequest, request: Request, engine: Engine, limits: L
     """All faces in the image, largest first."""
 
     def work() -> DetectResponse:
-        result = engine.detect(decode_base64_image(body.image, limits, field="image"))
+        result = engine.images.detect(decode_base64_image(body.image, limits, field="image"))
         faces = [DetectedFace(**f.box.as_int_dict(), confidence=round(f.score, 4)) for f in result.faces]
         return DetectResponse(face_count=len(faces), faces=faces)
 
@@ -103,7 +103,7 @@ async def face_match(body: FaceMatchRequest, request: Request, engine: Engine, l
     def work() -> FaceMatchResponse:
         id_image = decode_base64_image(body.idImage, limits, field="idImage")
         selfie = decode_base64_image(body.selfieImage, limits, field="selfieImage")
-        match = engine.match(id_image, selfie, body.minConfidence)
+        match = engine.images.match(id_image, selfie, body.minConfidence)
         return FaceMatchResponse(
             matched=match.matched,
             confidence=round(match.confidence, 4),
@@ -125,7 +125,7 @@ async def verify(body: VerifyRequest, request: Request, engine: Engine, limits: 
         id_image = decode_base64_image(body.idImage, limits, field="idImage")
         selfie = decode_base64_image(body.selfieImage, limits, field="selfieImage")
         settings = request.app.state.settings
-        result = engine.verify(
+        result = engine.images.verify(
             id_image,
             selfie,
             antispoof_threshold=body.antispoofThreshold,

@@ -77,7 +77,7 @@ async def validate_challenge(
     def work() -> ChallengeResponse:
         baseline = decode_base64_image(body.baselineImage, limits, field="baselineImage")
         challenge = decode_base64_image(body.challengeImage, limits, field="challengeImage")
-        result = engine.validate_challenge(
+        result = engine.interactive.validate_challenge(
             baseline,
             challenge,
             body.challengeType,
@@ -104,8 +104,8 @@ async def validate_challenge(
             same_person=result.match.matched,
             face_match_confidence=round(result.match.confidence, 4),
             min_face_match_confidence=result.match.min_confidence,
-            baseline=FaceMeasuresOut.of(result.baseline, engine.smile.score(result.baseline)),
-            challenge=FaceMeasuresOut.of(result.challenge, engine.smile.score(result.challenge)),
+            baseline=FaceMeasuresOut.of(result.baseline, engine.interactive.smile.score(result.baseline)),
+            challenge=FaceMeasuresOut.of(result.challenge, engine.interactive.smile.score(result.challenge)),
         )
 
     return await run_timed(request, work)
@@ -116,7 +116,7 @@ async def smile_check(body: SmileCheckRequest, request: Request, engine: Engine,
     """Single-frame smile score of the largest face (geometric, relative measures)."""
 
     def work() -> SmileCheckResponse:
-        result = engine.smile_check(decode_base64_image(body.image, limits, field="image"), body.threshold)
+        result = engine.interactive.smile_check(decode_base64_image(body.image, limits, field="image"), body.threshold)
         mouth = result.measures.mouth
         return SmileCheckResponse(
             is_smiling=result.smile.is_smiling,
@@ -139,7 +139,7 @@ async def blink_check(body: FramesRequest, request: Request, engine: Engine, fra
     open-eye level and back."""
 
     def work() -> BlinkCheckResponse:
-        result = engine.blink_check(decode_frames(body.frames, frames))
+        result = engine.interactive.blink_check(decode_frames(body.frames, frames))
         return BlinkCheckResponse(
             blink_detected=result.blink_detected,
             blink_count=len(result.blinks),
@@ -165,7 +165,7 @@ async def passive_monitor(
     natural micro-motion, and blinks."""
 
     def work() -> PassiveMonitorResponse:
-        result = engine.passive_monitor(
+        result = engine.interactive.passive_monitor(
             decode_frames(body.frames, frames),
             antispoof_threshold=body.antispoofThreshold,
             min_match_confidence=body.minFaceMatchConfidence,

@@ -58,7 +58,7 @@ async def face_match_proof(
     def match() -> MatchResult:
         id_image = decode_base64_image(body.idImage, limits, field="idImage")
         selfie = decode_base64_image(body.selfieImage, limits, field="selfieImage")
-        return engine.match(id_image, selfie, min_confidence)
+        return engine.images.match(id_image, selfie, min_confidence)
 
     result = await run_blocking(request, match)
     score = scale_score(result.confidence)

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"\nwrote {path}")
 
-    if "smile" in only and engine.landmarker is not None:
+    if "smile" in only and engine.interactive.landmarker is not None:
         folder = args.testdata / "smile_smilesmiled"
         if (folder / "labels.csv").is_file():
             smiles = _interactive.score_smiles(engine, folder, 300 if args.quick else None)
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                 curves = {"smile score": (smiles.smiling, smiles.neutral)}
                 print(f"\nwrote {_plots.roc_png(args.out / 'roc_smile.png', 'Smile score ROC (SMILEsmileD)', curves)}")
 
-    if "eyes" in only and engine.landmarker is not None:
+    if "eyes" in only and engine.interactive.landmarker is not None:
         folder = args.testdata / "faceonnx_eye_state"
         if (folder / "labels.csv").is_file():
             print_table("faceonnx_eye_state (eye aspect ratio)", _interactive.eye_table(engine, folder))

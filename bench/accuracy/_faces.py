@@ -69,14 +69,14 @@ def score_pairs(
     def embedded(file: str) -> Embedded:
         if file not in cache:
             image = decode_image_bytes((folder / file).read_bytes(), limits)
-            face = engine.detect(image).largest
+            face = engine.images.detect(image).largest
             if face is None:
                 cache[file] = Embedded(None, None, None)
             else:
                 cache[file] = Embedded(
-                    engine.embedder.embed(image, face),
+                    engine.images.embedder.embed(image, face),
                     flip_embedder.embed(image, face),
-                    engine.assess_quality(image, face),
+                    engine.images.assess_quality(image, face),
                 )
         return cache[file]
 

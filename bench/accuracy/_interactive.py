@@ -33,7 +33,7 @@ def score_smiles(engine: LivenessEngine, folder: Path, quick: int | None) -> Smi
         rows = list(csv.DictReader(fh))
     if quick:
         rows = [rows[i] for i in stratified_sample([r["label"] for r in rows], quick // 2)]
-    mesh = engine.landmarker
+    mesh = engine.interactive.landmarker
     assert mesh is not None
     smiling, neutral, missed = [], [], 0
     for row in rows:
@@ -41,7 +41,7 @@ def score_smiles(engine: LivenessEngine, folder: Path, quick: int | None) -> Smi
         if found is None:
             missed += 1
             continue
-        score = engine.smile.score(measure_face(found))
+        score = engine.interactive.smile.score(measure_face(found))
         (smiling if row["label"] == "smiling" else neutral).append(score)
     return SmileSet(np.asarray(smiling), np.asarray(neutral), missed)
 
@@ -69,9 +69,9 @@ def eye_table(engine: LivenessEngine, folder: Path) -> list[dict[str, str]]:
         labels = list(csv.DictReader(fh))
     for entry in labels:
         image = cv2.imread(str(folder / entry["file"]))
-        subject = engine.subject(image)
-        refined = measure_face(engine.landmarks(image, subject.face, refine_eyes=True))
-        contour = measure_face(engine.landmarks(image, subject.face, refine_eyes=False))
+        subject = engine.images.subject(image)
+        refined = measure_face(engine.interactive.landmarks(image, subject.face, refine_eyes=True))
+        contour = measure_face(engine.interactive.landmarks(image, subject.face, refine_eyes=False))
         rows.append(
             (
                 f"{entry['file']} ({entry['eye_state_first']}/{entry['eye_state_second']})",

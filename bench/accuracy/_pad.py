@@ -31,9 +31,9 @@ def score_set(engine: LivenessEngine, name: str, folder: Path, quick: int | None
     real, attack, species, no_face = [], [], [], 0
     for row in rows:
         image = decode_image_bytes((folder / row["file"]).read_bytes(), limits)
-        face = engine.detect(image).largest
+        face = engine.images.detect(image).largest
         # No face on an attack is a refused attack (score 0); on a real face a refused person.
-        score = 0.0 if face is None else engine.check_spoof(image, face=face).score
+        score = 0.0 if face is None else engine.images.check_spoof(image, face=face).score
         no_face += face is None
         if row["label"] == "real":
             real.append(score)

@@ -156,7 +156,7 @@ def test_a_stuck_database_does_not_slow_the_face_routes(small: TestClient, monke
 def test_face_match_proof_checks_prover_capacity_before_matching(
     small: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = small.app.state.engine  # type: ignore[attr-defined]
+    engine = small.app.state.engine.images  # type: ignore[attr-defined]
     calls: list[str] = []
     real_match = engine.match
     monkeypatch.setattr(engine, "match", lambda *a, **k: calls.append("match") or real_match(*a, **k))
@@ -174,7 +174,7 @@ def test_a_request_abandoned_while_queued_is_never_computed(small: TestClient, m
     """The client sends its body, then hangs up while the request waits for an inference thread."""
     settings = small.app.state.settings  # type: ignore[attr-defined]
     app = small.app
-    engine = app.state.engine  # type: ignore[attr-defined]
+    engine = app.state.engine.images  # type: ignore[attr-defined]
     calls: list[str] = []
     monkeypatch.setattr(engine, "detect", lambda *a, **k: calls.append("detect"))
     monkeypatch.setattr(settings, "max_queue", 4)

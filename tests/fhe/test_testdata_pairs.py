@@ -38,10 +38,11 @@ def plain_sets(engine: LivenessEngine) -> dict[str, PlainSet]:
         pairs = labelled_pairs(folder)
         names = sorted({n for x, y, _ in pairs for n in (x, y)})
         images = {n: read_image(f"{folder}/{n}") for n in names}
-        faces: dict[str, Face] = {n: engine.subject(images[n]).face for n in names}
-        embeddings = {n: engine.embedder.embed(images[n], faces[n]) for n in names}
+        faces: dict[str, Face] = {n: engine.images.subject(images[n]).face for n in names}
+        embeddings = {n: engine.images.embedder.embed(images[n], faces[n]) for n in names}
         decided = [
-            (x, y, same, engine.compare(images[x], faces[x], images[y], faces[y]).matched) for x, y, same in pairs
+            (x, y, same, engine.images.compare(images[x], faces[x], images[y], faces[y]).matched)
+            for x, y, same in pairs
         ]
         out[folder] = PlainSet(images, embeddings, decided)
     return out

@@ -33,8 +33,8 @@ def lfw_scores(engine: LivenessEngine) -> tuple[np.ndarray, np.ndarray, np.ndarr
     embeddings: dict[str, np.ndarray | None] = {}
     for name in {r["file_x"] for r in rows} | {r["file_y"] for r in rows}:
         image = read_image(f"lfw_pairs/{name}")
-        face = engine.detect(image).largest
-        embeddings[name] = None if face is None else engine.embedder.embed(image, face)
+        face = engine.images.detect(image).largest
+        embeddings[name] = None if face is None else engine.images.embedder.embed(image, face)
     scores = []
     for r in rows:
         a, b = embeddings[r["file_x"]], embeddings[r["file_y"]]
@@ -72,8 +72,8 @@ def test_nuaa_subset_apcer_and_bpcer_at_the_shipped_threshold(engine: LivenessEn
     real, attack = [], []
     for r in rows:
         image = read_image(f"nuaa_antispoof/{r['file']}")
-        face = engine.detect(image).largest
-        score = 0.0 if face is None else engine.check_spoof(image, face=face).score
+        face = engine.images.detect(image).largest
+        score = 0.0 if face is None else engine.images.check_spoof(image, face=face).score
         (real if r["label"] == "real" else attack).append(score)
     rates = pad_error_rates(real, attack, engine.config.antispoof_threshold)
     assert (rates.bona_fide, rates.attacks) == (30, 30)

@@ -76,8 +76,8 @@ def mirrored(image: np.ndarray) -> np.ndarray:
 
 
 def test_closed_eyes_score_a_lower_eye_aspect_ratio(engine: LivenessEngine) -> None:
-    open_m = measure_face(engine.landmarks(read_image(OPEN_EYES)))
-    closed_m = measure_face(engine.landmarks(read_image(CLOSED_EYES)))
+    open_m = measure_face(engine.interactive.landmarks(read_image(OPEN_EYES)))
+    closed_m = measure_face(engine.interactive.landmarks(read_image(CLOSED_EYES)))
     assert closed_m.ear_right < open_m.ear_right and closed_m.ear_left < open_m.ear_left
     # The iris refinement is what makes the dip deep: well under the blink ratio.
     assert closed_m.ear < 0.5 * open_m.ear
@@ -85,23 +85,23 @@ def test_closed_eyes_score_a_lower_eye_aspect_ratio(engine: LivenessEngine) -> N
 
 def test_a_real_open_closed_open_burst_is_a_blink(engine: LivenessEngine) -> None:
     open_eyes, closed_eyes = read_image(OPEN_EYES), read_image(CLOSED_EYES)
-    result = engine.blink_check([open_eyes, closed_eyes, open_eyes])
+    result = engine.interactive.blink_check([open_eyes, closed_eyes, open_eyes])
     assert result.blink_detected and [(b.start, b.end) for b in result.blinks] == [(1, 1)]
     assert result.ear[1] < result.closed_below < result.ear[0] == pytest.approx(result.open_eye_level)
 
 
 def test_one_frame_repeated_has_no_blink(engine: LivenessEngine) -> None:
-    assert not engine.blink_check([read_image(OPEN_EYES)] * 4).blink_detected
-    assert not engine.blink_check([read_image(CLOSED_EYES)] * 4).blink_detected
+    assert not engine.interactive.blink_check([read_image(OPEN_EYES)] * 4).blink_detected
+    assert not engine.interactive.blink_check([read_image(CLOSED_EYES)] * 4).blink_detected
 
 
 def test_blink_challenge_measures_the_closure_and_still_requires_liveness(engine: LivenessEngine) -> None:
     open_eyes, closed_eyes = read_image(OPEN_EYES), read_image(CLOSED_EYES)
-    result = engine.validate_challenge(open_eyes, closed_eyes, "blink")
+    result = engine.interactive.validate_challenge(open_eyes, closed_eyes, "blink")
     assert result.measurement.passed and result.measurement.change > 0.6
     # These stock photos are scored as spoofs (P(real) <= 0.01), so the challenge fails on liveness.
     assert not result.passed and {"baseline_not_live", "challenge_not_live"} <= set(result.reasons)
-    relaxed = engine.validate_challenge(open_eyes, closed_eyes, "blink", antispoof_threshold=0.0)
+    relaxed = engine.interactive.validate_challenge(open_eyes, closed_eyes, "blink", antispoof_threshold=0.0)
     assert relaxed.passed and relaxed.match.matched
 
 
@@ -111,8 +111,8 @@ def test_blink_challenge_measures_the_closure_and_still_requires_liveness(engine
 @pytest.mark.parametrize("path", [SELFIE, "deepface_identities/img16.jpg", "faceonnx_identities/sarah_paulson_fit.jpg"])
 def test_a_face_and_its_mirror_image_have_opposite_yaw(engine: LivenessEngine, path: str) -> None:
     image = read_image(path)
-    yaw = measure_face(engine.landmarks(image, refine_eyes=False)).pose.yaw
-    mirror_yaw = measure_face(engine.landmarks(mirrored(image), refine_eyes=False)).pose.yaw
+    yaw = measure_face(engine.interactive.landmarks(image, refine_eyes=False)).pose.yaw
+    mirror_yaw = measure_face(engine.interactive.landmarks(mirrored(image), refine_eyes=False)).pose.yaw
     assert abs(yaw) > 5 and np.sign(yaw) == -np.sign(mirror_yaw)
     assert abs(yaw + mirror_yaw) < 0.25 * abs(yaw)
 
@@ -120,27 +120,29 @@ def test_a_face_and_its_mirror_image_have_opposite_yaw(engine: LivenessEngine, p
 def test_turn_challenge_same_person_passes_other_person_fails(engine: LivenessEngine) -> None:
     frontal = read_image(f"{LFW}Hu_Jintao/Hu_Jintao_0015.jpg")
     turned = read_image(f"{LFW}Hu_Jintao/Hu_Jintao_0014.jpg")
-    result = engine.validate_challenge(frontal, turned, "turn_left")
+    result = engine.interactive.validate_challenge(frontal, turned, "turn_left")
     assert result.passed and result.reasons == () and result.measurement.change > 25
     assert abs(result.baseline.pose.yaw) < 5
-    wrong_way = engine.validate_challenge(frontal, turned, "turn_right")
+    wrong_way = engine.interactive.validate_challenge(frontal, turned, "turn_right")
     assert not wrong_way.passed and wrong_way.reasons == ("challenge_not_performed",)
-    other = engine.validate_challenge(frontal, read_image(f"{LFW}Rick_Barnes/Rick_Barnes_0003.jpg"), "turn_left")
+    other = engine.interactive.validate_challenge(
+        frontal, read_image(f"{LFW}Rick_Barnes/Rick_Barnes_0003.jpg"), "turn_left"
+    )
     assert other.measurement.passed and not other.passed and other.reasons == ("faces_do_not_match",)
 
 
 def test_mirror_image_turns_the_other_way(engine: LivenessEngine) -> None:
     frontal = read_image(f"{LFW}Hu_Jintao/Hu_Jintao_0015.jpg")
     turned = mirrored(read_image(f"{LFW}Hu_Jintao/Hu_Jintao_0014.jpg"))
-    assert engine.validate_challenge(frontal, turned, "turn_right").passed
+    assert engine.interactive.validate_challenge(frontal, turned, "turn_right").passed
 
 
 # --- smiles -----------------------------------------------------------------------------------
 
 
 def test_smile_score_ranks_open_smiles_above_closed_mouths(engine: LivenessEngine) -> None:
-    smiles = {p: engine.smile_check(read_image(p)).smile for p in OPEN_SMILES}
-    closed = {p: engine.smile_check(read_image(p)).smile for p in CLOSED_MOUTHS}
+    smiles = {p: engine.interactive.smile_check(read_image(p)).smile for p in OPEN_SMILES}
+    closed = {p: engine.interactive.smile_check(read_image(p)).smile for p in CLOSED_MOUTHS}
     assert min(s.score for s in smiles.values()) > max(s.score for s in closed.values())
     assert all(s.is_smiling for s in smiles.values()), smiles
     assert not any(s.is_smiling for s in closed.values()), closed
@@ -149,11 +151,11 @@ def test_smile_score_ranks_open_smiles_above_closed_mouths(engine: LivenessEngin
 
 def test_smile_challenge_on_a_live_person(engine: LivenessEngine) -> None:
     neutral, smiling = nuaa("0013", 142), nuaa("0013", 122)
-    result = engine.validate_challenge(neutral, smiling, "smile")
+    result = engine.interactive.validate_challenge(neutral, smiling, "smile")
     assert result.passed, result
     assert result.measurement.change >= result.measurement.threshold == 20.0
-    assert not engine.validate_challenge(smiling, neutral, "smile").passed
-    assert not engine.validate_challenge(neutral, smiling, "smile", min_change=95.0).passed
+    assert not engine.interactive.validate_challenge(smiling, neutral, "smile").passed
+    assert not engine.interactive.validate_challenge(neutral, smiling, "smile", min_change=95.0).passed
 
 
 # --- passive monitor --------------------------------------------------------------------------
@@ -161,18 +163,18 @@ def test_smile_challenge_on_a_live_person(engine: LivenessEngine) -> None:
 
 def test_consecutive_real_webcam_frames_are_live(engine: LivenessEngine) -> None:
     frames = [nuaa("0006", k) for k in (281, 284, 285, 286)]
-    result = engine.passive_monitor(frames)
+    result = engine.interactive.passive_monitor(frames)
     assert result.is_live, result.reasons
     assert result.motion.state == "natural" and result.identity_consistent
 
 
 def test_hand_held_micro_motion_of_a_live_selfie_is_natural(engine: LivenessEngine) -> None:
-    result = engine.passive_monitor(jittered(read_image(SELFIE), 5))
+    result = engine.interactive.passive_monitor(jittered(read_image(SELFIE), 5))
     assert result.motion.state == "natural" and result.is_live, result
 
 
 def test_one_frame_repeated_is_a_still_image(engine: LivenessEngine) -> None:
-    result = engine.passive_monitor([read_image(SELFIE)] * 5)
+    result = engine.interactive.passive_monitor([read_image(SELFIE)] * 5)
     assert not result.is_live
     assert result.motion.state == "still" and result.reasons == ("no_motion",)
 
@@ -180,13 +182,13 @@ def test_one_frame_repeated_is_a_still_image(engine: LivenessEngine) -> None:
 def test_frames_of_two_people_are_refused(engine: LivenessEngine) -> None:
     frames = jittered(read_image(SELFIE), 3)
     frames.insert(2, read_image("deepface_identities/img2.jpg"))
-    result = engine.passive_monitor(frames)
+    result = engine.interactive.passive_monitor(frames)
     assert not result.is_live and not result.identity_consistent
     assert "identity_inconsistent" in result.reasons
 
 
 def test_require_blink(engine: LivenessEngine) -> None:
-    result = engine.passive_monitor(jittered(read_image(SELFIE), 4), require_blink=True)
+    result = engine.interactive.passive_monitor(jittered(read_image(SELFIE), 4), require_blink=True)
     assert not result.is_live and result.reasons == ("no_blink",)
 
 
@@ -195,8 +197,8 @@ def test_require_blink(engine: LivenessEngine) -> None:
 
 def test_mesh_crop_from_a_yunet_face_agrees_with_the_whole_frame_crop(engine: LivenessEngine) -> None:
     image = read_image(SELFIE)
-    whole = engine.landmarks(image, refine_eyes=False)
-    window = engine.landmarks(image, engine.subject(image).face, refine_eyes=False)
+    whole = engine.interactive.landmarks(image, refine_eyes=False)
+    window = engine.interactive.landmarks(image, engine.images.subject(image).face, refine_eyes=False)
     iod = measure_face(whole).inter_ocular
     assert np.median(np.linalg.norm(whole.points[:, :2] - window.points[:, :2], axis=1)) < 0.03 * iod
 
@@ -205,9 +207,9 @@ def test_mesh_falls_back_to_the_given_face_when_blazeface_misses(
     engine: LivenessEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     image = read_image(SELFIE)
-    face = engine.subject(image).face
-    reference = engine.landmarks(image, refine_eyes=False)
-    mesh = engine.landmarker
+    face = engine.images.subject(image).face
+    reference = engine.interactive.landmarks(image, refine_eyes=False)
+    mesh = engine.interactive.landmarker
     assert isinstance(mesh, FaceMeshModel)
 
     class Blind:

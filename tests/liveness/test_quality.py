@@ -47,38 +47,38 @@ def test_quality_config_refuses_inconsistent_limits() -> None:
 @pytest.mark.parametrize("name", GOOD)
 def test_good_photos_pass_the_gate(engine: LivenessEngine, name: str) -> None:
     image = read_image(name)
-    quality = engine.assess_quality(image, engine.subject(image).face)
+    quality = engine.images.assess_quality(image, engine.images.subject(image).face)
     assert quality.passed, quality
     assert quality.reasons == ()
 
 
 def test_small_blurred_and_turned_faces_are_refused_with_reasons(engine: LivenessEngine) -> None:
     image = read_image("faceonnx_identities/brad_1.jpg")
-    face = engine.subject(image).face
+    face = engine.images.subject(image).face
     tiny = cv2.resize(image, None, fx=0.1, fy=0.1, interpolation=cv2.INTER_AREA)
-    tiny_face = engine.subject(tiny).face
-    assert "face_too_small" in engine.assess_quality(tiny, tiny_face).reasons
+    tiny_face = engine.images.subject(tiny).face
+    assert "face_too_small" in engine.images.assess_quality(tiny, tiny_face).reasons
     blurred = cv2.GaussianBlur(image, (0, 0), 6.0)
-    assert engine.assess_quality(blurred, engine.subject(blurred).face).reasons == ("face_too_blurred",)
+    assert engine.images.assess_quality(blurred, engine.images.subject(blurred).face).reasons == ("face_too_blurred",)
     # The same face with its nose landmark moved far to one side reads as a profile.
     points = list(face.landmarks)
     eyes = np.subtract(points[1], points[0])
     points[2] = (points[2][0] + 0.9 * float(np.hypot(*eyes)), points[2][1])
     turned = type(face)(face.box, tuple(points), face.score)
-    assert engine.assess_quality(image, turned).reasons == ("face_off_frontal",)
+    assert engine.images.assess_quality(image, turned).reasons == ("face_off_frontal",)
 
 
 def test_match_refuses_an_unusable_face_instead_of_guessing(engine: LivenessEngine) -> None:
     id_photo = read_image("faceonnx_identities/brad_pitt_fit.jpg")
     selfie = cv2.GaussianBlur(read_image("faceonnx_identities/brad_1.jpg"), (0, 0), 6.0)
     with pytest.raises(FaceQualityTooLow) as info:
-        engine.match(id_photo, selfie)
+        engine.images.match(id_photo, selfie)
     assert info.value.field == "selfieImage" and info.value.reasons == ["face_too_blurred"]
     with pytest.raises(FaceQualityTooLow):
-        engine.verify(id_photo, selfie)
+        engine.images.verify(id_photo, selfie)
     # Without the gate the same pair is a low-confidence guess.
-    guess = engine.match(id_photo, selfie, check_quality=False)
-    assert guess.confidence < engine.match(id_photo, read_image("faceonnx_identities/brad_1.jpg")).confidence
+    guess = engine.images.match(id_photo, selfie, check_quality=False)
+    assert guess.confidence < engine.images.match(id_photo, read_image("faceonnx_identities/brad_1.jpg")).confidence
 
 
 def test_api_answers_422_face_quality_too_low(client: TestClient) -> None:

@@ -73,10 +73,10 @@ def test_every_state_of_the_video_passes_the_engine(tmp_path: Path, engine: Live
         first_of[photo] = _as_the_page_sends_it(frames[index])
         index += count
     baseline = first_of[NEUTRAL]
-    assert engine.check_spoof(baseline).score >= 0.9
+    assert engine.images.check_spoof(baseline).score >= 0.9
     actions: dict[str, ChallengeType] = {SMILE: "smile", TURN_RIGHT: "turn_right", EYES_CLOSED: "blink"}
     for photo, kind in actions.items():
-        result = engine.validate_challenge(baseline, first_of[photo], kind)
+        result = engine.interactive.validate_challenge(baseline, first_of[photo], kind)
         summary = (
             f"{kind}: change {result.measurement.change:.2f} (needs {result.measurement.threshold}), "
             f"P(real) {result.challenge_spoof.score:.3f}, same person {result.match.confidence:.3f}"
@@ -84,4 +84,4 @@ def test_every_state_of_the_video_passes_the_engine(tmp_path: Path, engine: Live
         assert result.passed, f"{summary}; reasons {result.reasons}"
         assert result.challenge_spoof.score >= 0.9, summary
     id_photo = cv2.imread(str(ID_PHOTO), cv2.IMREAD_COLOR)
-    assert engine.match(id_photo, baseline).matched
+    assert engine.images.match(id_photo, baseline).matched
