@@ -276,24 +276,29 @@ class _Take:
         match = getattr(verdict, "face_match", None)
         if match is not None:
             logger.debug("take of session %s: face-match confidence %.4f", session.id, match.confidence)
+        reasons = list(outcome.reasons)
         if passed and prover is not None:
-            if match is None or not match.matched:
+            # The credential's own threshold (LIVECRED_CREDENTIAL_MIN_FACE_MATCH_CONFIDENCE) decides,
+            # and the Groth16 proof states it: "score >= threshold", the score staying private.
+            threshold = scale_threshold(self.settings.credential_min_face_match_confidence)
+            score = scale_score(match.confidence) if match is not None else -1
+            if match is None or not match.matched or score < threshold:
                 passed = False
+                reasons.append("id_mismatch")
             else:
-                threshold = scale_threshold(self.settings.credential_min_face_match_confidence)
-                score = scale_score(match.confidence)
                 nonce = nonce_to_field(session.nonce)
                 proof = await self.state.pools.prover.run(lambda: _prove(prover, score, threshold, nonce))
                 proof_json = proof.to_json()
-        done, offer = await self._record(passed, outcome.checks, proof_json)
+        checks = tuple(c for c in outcome.checks if c != "face_match" or "id_mismatch" not in reasons)
+        done, offer = await self._record(passed, checks, proof_json)
         judged = verdict is not None
-        checks_done = set(outcome.checks)
+        checks_done = set(outcome.checks) - ({"face_match"} if "id_mismatch" in reasons else set())
         turns = any(kind.startswith("turn_") for kind in session.challenges)
         content: dict[str, Any] = {
             "type": "result",
             "passed": passed,
             "status": public_state(done),
-            "reasons": list(outcome.reasons) or ([] if passed else ["id_mismatch"]),
+            "reasons": reasons,
             "checks": {
                 "live": "antispoof" in checks_done if judged else None,
                 "challenges": [{"type": kind, "passed": ok} for kind, ok in outcome.challenges],

@@ -41,8 +41,17 @@ def _snapshot(roots: Iterable[Path], exclude: Path) -> dict[str, tuple[int, int]
 
 
 def test_requests_leave_no_files_and_no_image_data_in_logs(
-    client: TestClient, state_dir: Path, caplog: pytest.LogCaptureFixture
+    client: TestClient,
+    state_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Our own temp dir: whatever this process would write to "the" temp dir lands here, and other
+    # processes on a busy machine writing to /tmp are not mistaken for us.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     selfie = read_b64("deepface_identities/img2.jpg")
     spoof = read_b64("silentface_real_spoof/image_F1.jpg")
     card = encode_b64(make_id_card(read_image("deepface_identities/img4.jpg")))
