@@ -20,12 +20,15 @@ import pytest
 import uvicorn
 
 from api import Settings, create_app
+from tests.capture.performances import D9
 from tests.conftest import MODELS_DIR, REPO_ROOT
 from tests.web.fake_camera import write_fake_camera
 
 CHROMIUM = Path("/usr/bin/chromium")
-# The challenges the fake camera can perform (it has no head turned to the left).
-SESSION_CHALLENGES = "smile,blink,turn_right"
+# The person the canvas camera shows (tests/web/canvas_camera.py), and the challenges sessions
+# draw: the ones that clip can perform (tests/capture/performances.py).
+CANVAS_PERFORMANCE = D9
+SESSION_CHALLENGES = "smile,blink"
 QUIET_CHROMIUM = [
     "--no-sandbox",
     "--disable-gpu",
