@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.routing import compile_path
 
+from api.api_keys import ApiKeyMiddleware, ApiKeys
 from api.capacity import BoundedPool, Pools
 from api.client_address import TrustedProxies
 from api.errors import install_error_handlers
@@ -26,6 +27,7 @@ from api.issuer_setup import build_issuer, build_wallet
 from api.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
 from api.openapi import install_openapi
 from api.ratelimit import FACE_ROUTES, RateLimitMiddleware, build_rate_limits
+from api.routes import capture as capture_routes
 from api.routes import credentials, faces, health, interactive, publish
 from api.routes import fhe as fhe_routes
 from api.routes import oid4vci as oid4vci_routes
@@ -77,6 +79,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     # Who the client is (X-Forwarded-For only from trusted proxies) and how often it may call.
     state.trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)
     state.rate_limits = build_rate_limits(settings, state.issuer)
+    state.api_keys = ApiKeys(settings.api_keys.get_secret_value() if settings.api_keys else "")
     state.wallet = build_wallet(
         settings,
         state.issuer,
@@ -98,7 +101,9 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.fhe_limits = FHELimits(settings.fhe_max_context_bytes, settings.fhe_max_ciphertext_bytes)
     # /fhe/ bodies carry a public context (megabytes) and ciphertexts, not images.
     state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
-    state.body_limits["/sessions/"] = settings.session_frames_request_bytes
+    state.capture_clock = time.monotonic  # the live take's server clock (tests use a virtual one)
+    state.capture_rng = None  # the random delay before each prompt: a CSPRNG unless replaced
+    state.stream_config = None
     state.zk = start_zk(settings)  # the prover worker process; closed in the lifespan's exit
     if state.zk.verification_key is not None:
         # Credentials carrying a Groth16 face-match proof are checked against our key, by the
@@ -153,6 +158,8 @@ def build_pools(settings: Settings) -> Pools:
         database=BoundedPool("database", settings.db_pool_size, settings.db_max_queue),
         # The prover worker has its own bounded queue (zk_max_queue); these threads only wait on it.
         prover=BoundedPool("prover", settings.zk_max_queue, 0),
+        # Live-take frames: each take has at most one frame in line, so admitted takes are never refused.
+        stream=BoundedPool("stream", settings.max_concurrency, settings.capture_max_sessions),
     )
 
 
@@ -210,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy=lambda path: body_policy(app.state, path),
         timeouts=lambda: app.state.client_timeouts,
     )
+    app.add_middleware(ApiKeyMiddleware)  # before the body is read, after the rate limit counts
     app.add_middleware(RateLimitMiddleware)  # outermost: a refused client's body is never read
     install_error_handlers(app)
     install_openapi(app)
@@ -222,5 +230,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fhe_routes.router)
     app.include_router(zk_routes.router)
     app.include_router(sessions_routes.router)
+    app.include_router(capture_routes.router)
     app.include_router(oid4vci_routes.router)
     return app

@@ -109,6 +109,7 @@ class Pools:
     outbound: BoundedPool
     database: BoundedPool
     prover: BoundedPool
+    stream: BoundedPool
 
     def all(self) -> tuple[BoundedPool, ...]:
-        return (self.inference, self.verification, self.outbound, self.database, self.prover)
+        return (self.inference, self.verification, self.outbound, self.database, self.prover, self.stream)

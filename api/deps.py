@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from api.capacity import BoundedPool, Pools
 from api.schemas import TimedResponse
 from api.zk_state import ZKState
 from liveness import FrameLimits, ImageLimits, LivenessEngine, ModelUnavailable
 from liveness.models import FETCH_HINT
+from wallet import Wallet
 from zk import FaceMatchProver, ProverBusy
 
 T = TypeVar("T")
@@ -32,6 +33,14 @@ def get_engine(request: Request) -> LivenessEngine:
             missing=missing,
         )
     return engine
+
+
+def get_wallet(request: Request) -> Wallet:
+    wallet: Wallet = request.app.state.wallet
+    return wallet
+
+
+WalletDep = Annotated[Wallet, Depends(get_wallet)]
 
 
 def get_limits(request: Request) -> ImageLimits:

@@ -42,24 +42,14 @@ from fhe import (
 )
 from fhe import InvalidKey as FHEInvalidKey
 from issuer import (
-    AttemptsExhausted,
     CanonicalizationTooComplex,
-    CredentialAlreadyIssued,
     CredentialNotFound,
     CredentialTooComplex,
-    HolderProofInvalid,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InvalidCredential,
-    InvalidHolderDID,
     IssuerError,
     IssuerKeyError,
-    LockedOut,
-    OID4VCIError,
-    SessionCompleted,
-    SessionExpired,
-    SessionNotFound,
-    SessionNotPassed,
     StatusChangeRefused,
     StatusListNotFound,
     StoreUnavailable,
@@ -76,6 +66,20 @@ from liveness import (
     InvalidImage,
     LivenessError,
     ModelUnavailable,
+)
+from wallet import (
+    AttemptsExhausted,
+    CaptureProtocolError,
+    CredentialAlreadyIssued,
+    HolderProofInvalid,
+    InvalidHolderDID,
+    LockedOut,
+    OID4VCIError,
+    SessionCompleted,
+    SessionExpired,
+    SessionNotFound,
+    SessionNotPassed,
+    WalletError,
 )
 from zk import (
     ArtifactsUnavailable,
@@ -123,6 +127,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (HolderProofInvalid, 401),
     (LockedOut, 429),
     (IssuerError, 400),
+    (WalletError, 400),
     (InvalidDID, 400),
     (InvalidKey, 400),
     (UnsupportedDIDMethod, 400),
@@ -174,6 +179,8 @@ def retry_headers(status: int, headers: dict[str, str] | None = None) -> dict[st
 
 
 def status_for(exc: Exception) -> int:
+    if isinstance(exc, CaptureProtocolError):
+        return exc.status
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
             return status
@@ -186,7 +193,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 # The base class of each domain package's exception tree. Each carries ``code`` and ``message``
 # (and optionally ``field``); STATUS_BY_ERROR picks the status.
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, IssuerError, DIDError, FHEError, ZKError)
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (LivenessError, IssuerError, WalletError, DIDError, FHEError, ZKError)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:

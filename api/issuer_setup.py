@@ -28,13 +28,9 @@ from issuer import (
     IssuerError,
     IssuerKeyError,
     IssuerStore,
-    LockoutPolicy,
-    SessionPolicy,
-    SessionStore,
-    WalletConfig,
-    WalletIssuer,
     database_engine,
 )
+from wallet import CapturePolicy, Lockout, LockoutPolicy, SessionPolicy, SessionStore, Wallet, WalletConfig
 
 logger = logging.getLogger("livecred.issuer")
 
@@ -122,11 +118,12 @@ def build_issuer(settings: Settings) -> Issuer:
     return issuer
 
 
-def build_wallet(settings: Settings, issuer: Issuer, engine_name: str | None = None) -> WalletIssuer:
-    """Sessions, lockout and OpenID4VCI on top of ``issuer`` (same database)."""
+def build_wallet(settings: Settings, issuer: Issuer, engine_name: str | None = None) -> Wallet:
+    """Sessions, lockout, holder binding and OpenID4VCI on top of ``issuer`` (same database)."""
     counts = settings.session_challenge_count
+    engine = issuer.store.engine
     sessions = SessionStore(
-        issuer.store.engine,
+        engine,
         policy=SessionPolicy(
             ttl=timedelta(seconds=settings.session_ttl_seconds),
             max_attempts=settings.session_max_attempts,
@@ -134,13 +131,33 @@ def build_wallet(settings: Settings, issuer: Issuer, engine_name: str | None = N
             min_challenges=min(2, counts),
             max_challenges=counts,
         ),
-        lockout=LockoutPolicy(
+    )
+    # Lockout subjects are stored as HMACs under a secret only the issuer key can produce (an
+    # Ed25519 signature is deterministic, so every replica sharing the key derives the same one).
+    secret = hashlib.sha256(issuer.key.sign(b"livecred/lockout-subjects/v1")).digest()
+    lockout = Lockout(
+        engine,
+        secret,
+        LockoutPolicy(
             failures=settings.lockout_failures,
             window=timedelta(seconds=settings.lockout_window_seconds),
             duration=timedelta(seconds=settings.lockout_seconds),
         ),
     )
-    # Lockout subjects are stored as HMACs under a secret only the issuer key can produce (an
-    # Ed25519 signature is deterministic, so every replica sharing the key derives the same one).
-    secret = hashlib.sha256(issuer.key.sign(b"livecred/lockout-subjects/v1")).digest()
-    return WalletIssuer(issuer, sessions, subject_secret=secret, config=WalletConfig(engine=engine_name))
+    wallet = Wallet(issuer, sessions, lockout, config=WalletConfig(engine=engine_name))
+    wallet.create_schema()
+    return wallet
+
+
+def capture_policy(settings: Settings) -> CapturePolicy:
+    """The live-capture protocol's numbers from the settings (the rest keep their defaults)."""
+    low = settings.capture_delay_min_seconds
+    return CapturePolicy(
+        min_fps=settings.capture_min_fps,
+        max_fps=settings.capture_max_fps,
+        max_gap=settings.capture_max_gap_seconds,
+        min_reaction=settings.capture_min_reaction_seconds,
+        max_reaction=settings.capture_max_reaction_seconds,
+        delay=(low, max(low, settings.capture_delay_max_seconds)),
+        max_duration=settings.capture_max_seconds,
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.ratelimit import ROUTE_FAMILIES
+from api.ratelimit import FACE_ROUTES, ROUTE_FAMILIES
 
 _ERROR_SCHEMA = {
     "title": "Error",
@@ -35,6 +35,7 @@ BODY_STATUSES: Mapping[str, str] = {
     "422": "Invalid request fields",
     "503": "The service is busy (server_busy) or a part it needs is unavailable; see Retry-After",
 }
+API_KEY = "An API key is required and missing or not valid (api_key_required, invalid_api_key; LIVECRED_API_KEYS)"
 RATE_LIMITED = "Too many requests from this client address or for this holder DID (rate_limited); see Retry-After"
 
 # Operations whose answers depend on state or configuration: (method, path) -> status -> why.
@@ -58,7 +59,11 @@ ROUTE_STATUSES: Mapping[tuple[str, str], Mapping[str, str]] = {
         "410": "The session expired",
         "503": "The issuer database is unavailable or busy",
     },
-    ("post", "/sessions"): {"400": "The holder DID is malformed or uses an unsupported method"},
+    ("post", "/sessions"): {
+        "400": "The holder DID is malformed or uses an unsupported method",
+        "401": "The holder proof (proof of possession) does not verify",
+        "429": "This device is locked out after repeated failures (locked_out), or rate_limited; see Retry-After",
+    },
     ("post", "/credential"): {
         "401": "A valid access token from /token is required",
         "403": "The access token does not allow this credential",
@@ -88,6 +93,8 @@ def complete_responses(schema: dict[str, Any]) -> dict[str, Any]:
                 added.update(BODY_STATUSES)
             if (method, path) in limited:
                 added["429"] = RATE_LIMITED
+            if method == "post" and path in FACE_ROUTES:
+                added["401"] = API_KEY
             added.update(ROUTE_STATUSES.get((method, path), {}))
             for status, description in added.items():
                 responses.setdefault(status, _response(description))

@@ -90,7 +90,6 @@ FACE_ROUTES = (
     "/blink-check",
     "/passive-monitor",
     "/fhe/distance",
-    "/sessions/{session_id}/frames",
 )
 
 # (method, route path) -> (family, answers in the OAuth error shape).

@@ -127,7 +127,7 @@ class Settings(BaseSettings):
 
     # Liveness sessions (the wallet path, /sessions and OpenID4VCI) and the lockout guarding them.
     session_ttl_seconds: int = Field(600, ge=30, le=86_400, description="A session expires this long after creation.")
-    session_max_attempts: int = Field(3, ge=1, le=20, description="Frame submissions a session allows.")
+    session_max_attempts: int = Field(3, ge=1, le=20, description="Live takes (attempts) a session allows.")
     session_challenges: str = Field(
         "smile,blink,turn_left,turn_right",
         description="Challenge types sessions draw from (comma-separated: " + ", ".join(CHALLENGE_TYPES) + ").",
@@ -135,11 +135,33 @@ class Settings(BaseSettings):
     session_challenge_count: int = Field(
         3, ge=1, le=6, description="Most challenges per session; each draws 2..this (capped at the set size)."
     )
-    session_baseline_frames: int = Field(5, ge=1, le=20, description="Most frames in the baseline burst.")
-    session_burst_frames: int = Field(8, ge=1, le=30, description="Most frames per challenge burst.")
     lockout_failures: int = Field(5, ge=1, le=1000, description="Failures within the window that lock out.")
     lockout_window_seconds: int = Field(180, ge=1, description="Window in which failures are counted.")
-    lockout_seconds: int = Field(1800, ge=1, description="How long a holder DID / device stays locked out.")
+    lockout_seconds: int = Field(1800, ge=1, description="How long a device stays locked out.")
+
+    # Live capture (GET /sessions/{id}/capture, a WebSocket): the numbers of wallet.capture's
+    # CapturePolicy; the README's "Live capture" section gives the measurements behind each.
+    capture_min_fps: float = Field(8.0, gt=0, le=60, description="Lowest mean frame rate of a take.")
+    capture_max_fps: float = Field(20.0, gt=0, le=60, description="Highest frame rate (2-second window).")
+    capture_max_gap_seconds: float = Field(0.6, gt=0, le=10, description="Longest gap between two frames.")
+    capture_min_reaction_seconds: float = Field(
+        0.25, ge=0, le=5, description="An action before this long after its prompt is not a reaction to it."
+    )
+    capture_max_reaction_seconds: float = Field(
+        5.0, gt=0, le=60, description="The requested action must show within this long after its prompt."
+    )
+    capture_delay_min_seconds: float = Field(0.8, ge=0, le=10, description="Shortest random wait before a prompt.")
+    capture_delay_max_seconds: float = Field(1.6, ge=0, le=10, description="Longest random wait before a prompt.")
+    capture_max_seconds: float = Field(60.0, gt=0, le=600, description="Longest take.")
+    capture_max_sessions: int = Field(
+        16, ge=1, le=10_000, description="Live takes at once in this process; more get 503 server_busy."
+    )
+    capture_max_frame_bytes: int = Field(256 * 1024, gt=0, description="One encoded frame (JPEG/PNG/WebP).")
+    api_keys: SecretStr | None = Field(
+        None,
+        description="Comma-separated keys for the single-image scoring routes (/detect ... /face-match-proof): "
+        "when set, they need `Authorization: Bearer <key>` (or X-API-Key); the wallet path never does.",
+    )
 
     # Issue 13: load shedding, isolation and slow clients. Each kind of blocking work has a pool
     # of its own (api/capacity.py); a full pool answers 503 server_busy with Retry-After.
@@ -199,13 +221,6 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def session_frames_request_bytes(self) -> int:
-        """Body limit of POST /sessions/{id}/frames: every frame and the ID image at their limits."""
-        per_frame = (min(self.max_frame_bytes, self.max_image_bytes) + 2) // 3 * 4 + 1024
-        frames = self.session_baseline_frames + self.session_challenge_count * self.session_burst_frames
-        return frames * per_frame + (self.max_image_bytes + 2) // 3 * 4 + 64 * 1024
-
-    @property
     def max_frames_request_bytes(self) -> int:
         """Body limit of a burst: every frame at its byte limit, base64-encoded, plus the JSON around it."""
         per_frame = (min(self.max_frame_bytes, self.max_image_bytes) + 2) // 3 * 4 + 1024
@@ -214,7 +229,7 @@ class Settings(BaseSettings):
     # issue 13: rate limits and client address
     # Limits in `limits` notation ("10/minute;100/hour"), one budget per client address (or holder
     # DID) and family; empty = no limit for that family. Sized for a public deployment: a wallet
-    # needs one session, token, nonce and credential per credential and a few frame submissions,
+    # needs one session, token, nonce and credential per credential and a few live takes,
     # with room for retries and for clients sharing one address (NAT).
     rate_limits_enabled: bool = Field(True, description="Switch every rate limit off (false).")
     rate_limit_storage: str = Field(
@@ -234,7 +249,7 @@ class Settings(BaseSettings):
     )
     rate_limit_faces: str = Field(
         "30/minute;300/hour",
-        description="The face routes together (/detect ... /fhe/distance, /sessions/{id}/frames) per client address.",
+        description="The face routes together (/detect ... /fhe/distance) per client address; a live take counts once.",
     )
     trusted_proxies: str = Field(
         "",

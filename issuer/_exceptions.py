@@ -18,18 +18,7 @@ one too complex to process at all (``CredentialTooComplex``)::
     ├── StoreUnavailable           the issuer database cannot be reached or written
     ├── InvalidIdempotencyKey      an ``Idempotency-Key`` that is not a short printable string
     ├── IdempotencyKeyReused       the key was used for another request (within its 24 h)
-    ├── IdempotencyKeyInUse        the key's first request is still running
-    ├── SessionError               a liveness session cannot take this step (wallet path)
-    │   ├── InvalidHolderDID       the holder DID cannot be resolved to a key
-    │   ├── SessionNotFound        no such session
-    │   ├── SessionExpired         past its expiry
-    │   ├── SessionCompleted       its checks already passed (frames are taken once)
-    │   ├── AttemptsExhausted      every allowed attempt failed
-    │   ├── SessionNotPassed       a credential was asked before the checks passed
-    │   ├── CredentialAlreadyIssued the session's one credential was already issued
-    │   ├── HolderProofInvalid     the proof of control of the holder DID does not verify
-    │   └── LockedOut              too many recent failures for this holder or device
-    └── OID4VCIError               an OpenID4VCI / OAuth error (``error`` is the spec's code)
+    └── IdempotencyKeyInUse        the key's first request is still running
 """
 
 from __future__ import annotations
@@ -112,60 +101,3 @@ class IdempotencyKeyReused(IssuerError):
 
 class IdempotencyKeyInUse(IssuerError):
     code = "idempotency_key_in_use"
-
-
-class SessionError(IssuerError):
-    code = "session_error"
-
-
-class InvalidHolderDID(SessionError):
-    code = "invalid_holder_did"
-
-
-class SessionNotFound(SessionError):
-    code = "session_not_found"
-
-
-class SessionExpired(SessionError):
-    code = "session_expired"
-
-
-class SessionCompleted(SessionError):
-    code = "session_completed"
-
-
-class AttemptsExhausted(SessionError):
-    code = "attempts_exhausted"
-
-
-class SessionNotPassed(SessionError):
-    code = "session_not_passed"
-
-
-class CredentialAlreadyIssued(SessionError):
-    code = "credential_already_issued"
-
-
-class HolderProofInvalid(SessionError):
-    code = "holder_proof_invalid"
-
-
-class LockedOut(SessionError):
-    """``retry_after`` is the number of seconds until the lockout ends."""
-
-    code = "locked_out"
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class OID4VCIError(IssuerError):
-    """An error the OpenID4VCI / OAuth 2.0 specs name: ``error`` is their code, ``status`` the HTTP
-    status they ask for (400, or 401 for a bad access token)."""
-
-    def __init__(self, error: str, message: str, *, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = error
-        self.error = error
-        self.status = status

@@ -18,9 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.client_address import client_address
-from api.deps import run_db, run_outbound
-from api.routes.sessions import Wallet
-from issuer import OID4VCIError
+from api.deps import WalletDep, run_db, run_outbound
+from wallet import OID4VCIError
 
 router = APIRouter(tags=["openid4vci"])
 
@@ -28,19 +27,19 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/.well-known/openid-credential-issuer")
-async def credential_issuer_metadata(wallet: Wallet) -> dict[str, Any]:
+async def credential_issuer_metadata(wallet: WalletDep) -> dict[str, Any]:
     """Credential Issuer Metadata (OpenID4VCI 1.0 section 12.2)."""
-    return wallet.issuer_metadata()
+    return wallet.oid4vci.issuer_metadata()
 
 
 @router.get("/.well-known/oauth-authorization-server")
-async def authorization_server_metadata(wallet: Wallet) -> dict[str, Any]:
+async def authorization_server_metadata(wallet: WalletDep) -> dict[str, Any]:
     """OAuth 2.0 Authorization Server Metadata (RFC 8414) for the token endpoint."""
-    return wallet.authorization_server_metadata()
+    return wallet.oid4vci.authorization_server_metadata()
 
 
 @router.post("/token")
-async def token(request: Request, wallet: Wallet) -> JSONResponse:
+async def token(request: Request, wallet: WalletDep) -> JSONResponse:
     """Token Endpoint: ``grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code``."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
@@ -55,19 +54,19 @@ async def token(request: Request, wallet: Wallet) -> JSONResponse:
         if key in form:
             raise OID4VCIError("invalid_request", "a parameter is repeated")
         form[key] = value
-    answer = await run_db(request, lambda: wallet.token(form))
+    answer = await run_db(request, lambda: wallet.oid4vci.token(form))
     return JSONResponse(answer, headers={**_NO_STORE, "Pragma": "no-cache"})
 
 
 @router.post("/nonce")
-async def nonce(request: Request, wallet: Wallet) -> JSONResponse:
+async def nonce(request: Request, wallet: WalletDep) -> JSONResponse:
     """Nonce Endpoint: a fresh single-use ``c_nonce`` for the next key proof."""
-    value = await run_db(request, wallet.new_c_nonce)
+    value = await run_db(request, wallet.binding.new_nonce)
     return JSONResponse({"c_nonce": value}, headers=_NO_STORE)
 
 
 @router.post("/credential")
-async def credential(request: Request, wallet: Wallet) -> JSONResponse:
+async def credential(request: Request, wallet: WalletDep) -> JSONResponse:
     """Credential Endpoint: ``{"credential_configuration_id", "proofs": {"jwt": [...]}}`` with a Bearer token."""
     scheme, _, access_token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not access_token.strip():
@@ -79,5 +78,5 @@ async def credential(request: Request, wallet: Wallet) -> JSONResponse:
         raise OID4VCIError("invalid_credential_request", "the credential request is not valid JSON") from exc
     device = client_address(request)
     # The key proof's DID may be a did:web: resolving it can wait on another host.
-    answer = await run_outbound(request, lambda: wallet.credential(access_token.strip(), body, device))
+    answer = await run_outbound(request, lambda: wallet.oid4vci.credential(access_token.strip(), body, device))
     return JSONResponse(answer, headers=_NO_STORE)

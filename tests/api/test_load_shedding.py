@@ -13,11 +13,12 @@ from typing import Any
 import anyio
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from api import Settings, create_app
 from api.capacity import BoundedPool, ClientDisconnected, ServerBusy
-from did import Ed25519KeyPair, did_key_from_public_key
 from issuer import StoreUnavailable
+from tests.api.wallet_client import Holder, open_session
 from tests.conftest import MODELS_DIR, read_b64
 
 SELFIE = "silentface_real_spoof/image_T1.jpg"
@@ -242,18 +243,25 @@ def test_health_reports_the_database_and_the_prover(small: TestClient, monkeypat
 
 
 def test_every_503_carries_retry_after(tmp_path: Path) -> None:
-    """Models missing: the face routes, the session frames and /health are all 503 with Retry-After."""
-    settings = Settings(models_dir=tmp_path / "no-models", state_dir=tmp_path / "state")
+    """Models missing: the face routes and /health are 503 with Retry-After; a live take is closed
+    with 4503 (models_unavailable) before it spends an attempt."""
+    settings = Settings(models_dir=tmp_path / "no-models", state_dir=tmp_path / "state", public_url="http://testserver")
     with TestClient(create_app(settings)) as client:
-        holder = did_key_from_public_key(Ed25519KeyPair.generate().public_key)
-        opened = client.post("/sessions", json={"holderDid": holder, "deviceType": "desktop"}).json()
-        frames = {"baseline": read_b64(SELFIE), "challenges": [read_b64(SELFIE)] * len(opened["challenges"])}
+        opened = open_session(client, Holder())
+        assert opened.status_code == 201, opened.text
+        session = opened.json()
         responses = [
             client.get("/health"),
             client.post("/detect", json=_image_body()),
             client.post("/face-match", json={"idImage": read_b64(SELFIE), "selfieImage": read_b64(OTHER)}),
-            client.post(f"/sessions/{opened['sessionId']}/frames", json=frames),
         ]
+        with client.websocket_connect(f"/sessions/{session['sessionId']}/capture") as ws:
+            ws.send_json({"type": "start"})
+            refused = ws.receive_json()
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+        assert client.get(f"/sessions/{session['sessionId']}").json()["attemptsLeft"] == session["maxAttempts"]
     for response in responses:
         assert response.status_code == 503, response.request.url
         assert int(response.headers["Retry-After"]) >= 1
+    assert refused["code"] == "models_unavailable" and closed.value.code == 4503

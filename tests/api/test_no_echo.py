@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from api import Settings, create_app
 from did import Ed25519KeyPair, did_key_from_public_key
 from did.jws import sign_jws
-from issuer import PRE_AUTHORIZED_GRANT, PROOF_JWT_TYPE, WalletIssuer
 from tests.conftest import MODELS_DIR
+from wallet import PRE_AUTHORIZED_GRANT, PROOF_JWT_TYPE, Wallet
 
 # Lower-case letters and digits only, so that it also fits a DID method name and a host name.
 MARKER = "qmarker7zx"
@@ -55,10 +55,11 @@ def _assert_no_echo(response: Any, what: str) -> None:
 
 def _passed_session(api: TestClient, holder: Holder) -> tuple[str, str, str]:
     """A session for ``holder`` whose checks passed (the verdict set directly: no camera here)."""
-    opened = api.post("/sessions", json={"holderDid": holder.did, "deviceType": "mobile"})
+    pop = holder.proof(api.post("/nonce").json()["c_nonce"])
+    opened = api.post("/sessions", json={"holderDid": holder.did, "deviceType": "mobile", "holderProof": pop})
     assert opened.status_code == 201, opened.text
     session_id, nonce = opened.json()["sessionId"], opened.json()["nonce"]
-    wallet: WalletIssuer = api.app.state.wallet  # type: ignore[attr-defined]
+    wallet: Wallet = api.app.state.wallet  # type: ignore[attr-defined]
     _, offer = wallet.finish_attempt(
         wallet.begin_attempt(session_id, None), passed=True, checks=["antispoof"], face_match_proof=None, device=None
     )
@@ -79,8 +80,26 @@ def test_sessions_do_not_echo_the_holder_did(api: TestClient) -> None:
         f"{holder.did}/{MARKER}",
         f"{holder.did}\n{MARKER}",
     ):
-        _assert_no_echo(api.post("/sessions", json={"holderDid": did, "deviceType": "mobile"}), did)
-    _assert_no_echo(api.post("/sessions", json={"holderDid": holder.did, "deviceType": f"{MARKER}\n"}), "deviceType")
+        body = {"holderDid": did, "deviceType": "mobile", "holderProof": holder.proof(MARKER)}
+        _assert_no_echo(api.post("/sessions", json=body), did)
+    body = {"holderDid": holder.did, "deviceType": f"{MARKER}\n", "holderProof": "x"}
+    _assert_no_echo(api.post("/sessions", json=body), "deviceType")
+    c_nonce = api.post("/nonce").json()["c_nonce"]
+    for name, proof in {
+        "proof nonce": holder.proof(MARKER),
+        "proof aud": holder.proof(c_nonce, aud=MARKER),
+        "proof kid": holder.proof(c_nonce, kid=f"{holder.did}#{MARKER}"),
+        "garbage": f"{MARKER}.{MARKER}.{MARKER}",
+    }.items():
+        body = {"holderDid": holder.did, "deviceType": "mobile", "holderProof": proof}
+        _assert_no_echo(api.post("/sessions", json=body), name)
+    # The capture socket's errors do not echo what the client sent either.
+    with api.websocket_connect(f"/sessions/lcs_{MARKER}/capture") as ws:
+        ws.send_json({"type": "start"})
+        assert MARKER not in ws.receive_text()
+    with api.websocket_connect("/sessions/x/capture") as ws:
+        ws.send_text(f'{{"type": "{MARKER}"}}')
+        assert MARKER not in ws.receive_text()
 
 
 def test_verify_does_not_echo_the_credential(api: TestClient) -> None:

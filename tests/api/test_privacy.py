@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import re
@@ -10,10 +11,11 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import cv2
 import pytest
 from fastapi.testclient import TestClient
 
-from did import Ed25519KeyPair, did_key_from_public_key
+from tests.api.wallet_client import Holder, VirtualClock, capture, open_session
 from tests.conftest import MODELS_DIR, REPO_ROOT, TESTDATA, encode_b64, make_id_card, read_b64, read_image
 
 _SKIP_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
@@ -67,16 +69,15 @@ def test_requests_leave_no_files_and_no_image_data_in_logs(
             client.post("/passive-monitor", json={"frames": [selfie, selfie, "garbage!!"]}).status_code,
         ]
     assert statuses.count(200) == 24 and all(s < 500 for s in statuses)
-    # The wallet path: the frames of a session are judged in memory; only verdicts reach the database.
-    holder = did_key_from_public_key(Ed25519KeyPair.generate().public_key)
-    opened = client.post(
-        "/sessions", json={"holderDid": holder, "deviceType": "desktop", "options": {"faceMatch": True}}
-    )
-    session = opened.json()
-    frames = {"baseline": [selfie], "challenges": [[selfie]] * len(session["challenges"]), "idImage": card}
-    judged = client.post(f"/sessions/{session['sessionId']}/frames", json=frames)
-    assert opened.status_code == 201 and judged.status_code == 422  # no challenge performed by a still photo
-    assert selfie[1000:1100] not in judged.text
+    # The wallet path: a live take's frames are judged in memory; only verdicts reach the database.
+    opened = open_session(client, Holder(), face_match=True)
+    assert opened.status_code == 201, opened.text
+    clock = VirtualClock()
+    client.app.state.capture_clock = clock  # type: ignore[attr-defined]
+    still = cv2.imencode(".jpg", cv2.resize(read_image("deepface_identities/img2.jpg"), (480, 480)))[1].tobytes()
+    result = capture(client, opened.json(), lambda t, reply: bytes(still), clock, id_image=card)
+    assert result["type"] == "result" and result["passed"] is False  # a still photo is no live take
+    assert selfie[1000:1100] not in json.dumps(result)
 
     after = _snapshot(roots, exclude=state_dir)
     created = sorted(set(after) - set(before))

@@ -22,9 +22,10 @@ from pydantic import SecretStr, ValidationError
 from api import Settings, create_app
 from api.ratelimit import ROUTE_FAMILIES, RateLimitUnavailable, build_storage
 from api.ratelimit_storage import rate_limit_counters
-from did import Ed25519KeyPair, did_key_from_public_key
+from did import Ed25519KeyPair
 from issuer.store import database_engine
 from issuer.store import metadata as issuer_metadata
+from tests.api.wallet_client import Holder
 
 PROXY = "10.0.0.1"
 PG_URL = os.environ.get("LIVECRED_TEST_POSTGRES_URL")
@@ -49,8 +50,13 @@ def _settings(tmp: Path, **extra: Any) -> Settings:
     return Settings(**(values | extra))
 
 
+_HOLDERS: dict[str, Holder] = {}
+
+
 def _did() -> str:
-    return did_key_from_public_key(Ed25519KeyPair.generate().public_key)
+    holder = Holder()
+    _HOLDERS[holder.did] = holder
+    return holder.did
 
 
 def _as(app: FastAPI, peer: str, forwarded_for: str | None = None) -> TestClient:
@@ -60,7 +66,12 @@ def _as(app: FastAPI, peer: str, forwarded_for: str | None = None) -> TestClient
 
 
 def _open(client: TestClient, holder_did: str | None = None) -> Any:
-    return client.post("/sessions", json={"holderDid": holder_did or _did(), "deviceType": "desktop"})
+    """POST /sessions with a valid proof of possession (its c_nonce made directly, so that the
+    /nonce budget is not spent)."""
+    holder = _HOLDERS[holder_did or _did()]
+    c_nonce = client.app.state.wallet.binding.new_nonce()  # type: ignore[attr-defined]
+    proof = holder.proof(c_nonce, "http://127.0.0.1:5003")
+    return client.post("/sessions", json={"holderDid": holder.did, "deviceType": "desktop", "holderProof": proof})
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +145,7 @@ def test_oauth_routes_answer_in_the_oauth_error_shape(app: FastAPI) -> None:
 def test_face_routes_share_a_budget_checked_before_the_body_is_read(app: FastAPI) -> None:
     client = _as(app, "203.0.113.40")
     assert client.post("/detect", json={"image": "x"}).status_code == 503  # counted, then no models
-    assert client.post("/sessions/unknown/frames", json={}).status_code != 429
+    assert client.post("/antispoof", json={"image": "x"}).status_code == 503  # the same budget
     # Over the limit, even a body over the body limit is refused as 429, unread (not 413).
     big = b"{" + b" " * 10_000 + b"}"
     refused = client.post("/liveness", content=big, headers={"content-type": "application/json"})

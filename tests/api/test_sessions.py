@@ -1,13 +1,14 @@
-"""The wallet path end to end over HTTP: sessions, frames, holder binding, credential, OpenID4VCI.
+"""The wallet path end to end over HTTP and the capture WebSocket: sessions opened with proof of
+possession, a live take driven by the server, holder binding, the credential, OpenID4VCI.
 
-Real images of one person (LFW, Hugo Chavez) answer the challenges; the engine measured them
-(against baseline 0002: 0041 smiles, 0045 turns to his right, 0050 closes his eyes; 0036 is the
-ID photo, pasted on a drawn ID card). Another person, a printed-photo spoof and the baseline
-itself (no action) make the failures.
+The take's judge is scripted here (``ScriptedTake``: each frame says what the person shows), so
+these tests are about the protocol, the session's states, the database, the Groth16 proof and the
+credential. The real engine judges real clips and attacks in test_capture_attacks.py.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -15,49 +16,66 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api import Settings, create_app
-from did import Ed25519KeyPair, did_key_from_public_key
-from did.jws import sign_jws
-from issuer import PRE_AUTHORIZED_GRANT, PROOF_JWT_TYPE
-from issuer.sessions import liveness_sessions
-from tests.conftest import MODELS_DIR, encode_b64, make_id_card, read_b64, read_image
+from api.routes import capture as capture_route
+from tests.api.wallet_client import (
+    Holder,
+    ScriptedTake,
+    VirtualClock,
+    capture,
+    coded_frame,
+    open_session,
+    person_frames,
+)
+from tests.conftest import MODELS_DIR
+from tests.wallet.people import Facts, Person
+from wallet import PRE_AUTHORIZED_GRANT
+from wallet.sessions import liveness_sessions
 from zk import nonce_to_field
 
-LFW = "lfw_pairs/images"
-HUGO = f"{LFW}/Hugo_Chavez/Hugo_Chavez_"
-ACTIONS = {"smile": HUGO + "0041.jpg", "turn_right": HUGO + "0045.jpg", "blink": HUGO + "0050.jpg"}
-BASELINE = HUGO + "0002.jpg"
-OTHER_PERSON = f"{LFW}/Colin_Farrell/Colin_Farrell_0004.jpg"
-SPOOF = "silentface_real_spoof/image_F1.jpg"
 CHALLENGES = "smile,blink,turn_right"
-
-
-class Holder:
-    def __init__(self) -> None:
-        self.key = Ed25519KeyPair.generate()
-        self.did = did_key_from_public_key(self.key.public_key)
-        self.kid = f"{self.did}#{self.key.public_key.multibase}"
-
-    def proof(self, nonce: str, aud: str, *, key: Ed25519KeyPair | None = None, iat: float | None = None) -> str:
-        claims = {"aud": aud, "iat": int(time.time() if iat is None else iat), "nonce": nonce}
-        return sign_jws(claims, key or self.key, kid=self.kid, typ=PROOF_JWT_TYPE)
+AUD = "http://127.0.0.1:5003"
 
 
 def _settings(tmp: Path, **extra: Any) -> Settings:
     return Settings(
         models_dir=MODELS_DIR,
         state_dir=tmp,
-        public_url="http://127.0.0.1:5003",
+        public_url=AUD,
         session_challenges=CHALLENGES,
         session_challenge_count=3,
         rate_limits_enabled=False,  # many sessions from one client address; limits: test_rate_limits.py
         **extra,
     )
+
+
+class Takes:
+    """What the next take's judge will conclude (its reasons), and the takes made."""
+
+    def __init__(self) -> None:
+        self.reasons: tuple[str, ...] = ()
+        self.made: list[ScriptedTake] = []
+
+    def __call__(self, state: Any) -> ScriptedTake:
+        take = ScriptedTake(self.reasons)
+        self.made.append(take)
+        return take
+
+
+@pytest.fixture(scope="module")
+def takes() -> Iterator[Takes]:
+    scripted = Takes()
+    patch = pytest.MonkeyPatch()
+    patch.setattr(capture_route, "open_take", scripted)
+    yield scripted
+    patch.undo()
 
 
 @pytest.fixture(scope="module")
@@ -66,46 +84,39 @@ def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def client(app_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(app_settings)) as test_client:
-        yield test_client
+def clock() -> VirtualClock:
+    return VirtualClock()
 
 
 @pytest.fixture(scope="module")
-def images() -> dict[str, str]:
-    found = {name: read_b64(path) for name, path in ACTIONS.items()}
-    found["baseline"] = read_b64(BASELINE)
-    found["other"] = read_b64(OTHER_PERSON)
-    found["spoof"] = read_b64(SPOOF)
-    found["id_card"] = encode_b64(make_id_card(read_image(HUGO + "0036.jpg")))
-    found["other_id_card"] = encode_b64(make_id_card(read_image(OTHER_PERSON)))
-    return found
+def client(app_settings: Settings, takes: Takes, clock: VirtualClock) -> Iterator[TestClient]:
+    with TestClient(create_app(app_settings)) as test_client:
+        test_client.app.state.capture_clock = clock  # type: ignore[attr-defined]
+        yield test_client
 
 
-def _open(client: TestClient, holder: Holder, *, face_match: bool = False, device: str = "desktop") -> dict[str, Any]:
-    answer = client.post(
-        "/sessions", json={"holderDid": holder.did, "deviceType": device, "options": {"faceMatch": face_match}}
-    )
+def _png_b64(value: int) -> str:
+    ok, data = cv2.imencode(".png", np.full((40, 40, 3), value, dtype=np.uint8))
+    assert ok
+    return base64.b64encode(data.tobytes()).decode()
+
+
+ID_CARD = _png_b64(200)  # the scripted judge matches it
+OTHER_ID = _png_b64(0)  # ... and not this one
+
+
+def _open(client: TestClient, holder: Holder, *, face_match: bool = False, device: str = "desktop") -> Any:
+    answer = open_session(client, holder, face_match=face_match, device=device, aud=AUD)
     assert answer.status_code == 201, answer.text
-    return dict(answer.json())
+    return answer.json()
 
 
-def _frames(
-    session: dict[str, Any], images: dict[str, str], *, last: str | None = None, id_card: str = "id_card"
+def _take(
+    client: TestClient, clock: VirtualClock, session: Any, person: Person | None = None, **kw: Any
 ) -> dict[str, Any]:
-    """Frames answering the session's challenges in its order; ``last`` replaces the last burst."""
-    kinds = list(session["challenges"])
-    body: dict[str, Any] = {
-        "baseline": [images["baseline"]],
-        "challenges": [[images[kind]] for kind in kinds[:-1]] + [[images[last or kinds[-1]]]],
-    }
-    if session["faceMatch"]:
-        body["idImage"] = images[id_card]
-    return body
-
-
-def _post_frames(client: TestClient, session: dict[str, Any], body: dict[str, Any]) -> Any:
-    return client.post(f"/sessions/{session['sessionId']}/frames", json=body)
+    if "id_image" not in kw and session["faceMatch"]:
+        kw["id_image"] = ID_CARD
+    return capture(client, session, person_frames(person or Person()), clock, **kw)
 
 
 def _issued_count(client: TestClient) -> int:
@@ -113,41 +124,63 @@ def _issued_count(client: TestClient) -> int:
 
 
 @pytest.fixture(scope="module")
-def issued(client: TestClient, images: dict[str, str]) -> dict[str, Any]:
+def issued(client: TestClient, clock: VirtualClock) -> dict[str, Any]:
     """One full session with face match, taken through the direct credential route."""
     holder = Holder()
     session = _open(client, holder, face_match=True, device="mobile")
-    passed = _post_frames(client, session, _frames(session, images))
-    assert passed.status_code == 200, passed.text
+    result = _take(client, clock, session)
+    assert result["type"] == "result" and result["passed"], result
     proof = holder.proof(session["nonce"], session["holderProof"]["aud"])
     answer = client.post(f"/sessions/{session['sessionId']}/credential", json={"holderProof": proof})
     assert answer.status_code == 201, answer.text
-    return {"holder": holder, "session": session, "frames": passed.json(), "credential": answer.json()["credential"]}
+    return {"holder": holder, "session": session, "result": result, "credential": answer.json()["credential"]}
 
 
-def test_a_session_draws_a_random_order_of_challenges(client: TestClient) -> None:
-    holder = Holder()
-    orders = {tuple(_open(client, holder)["challenges"]) for _ in range(12)}
-    assert all(len(order) in (2, 3) and set(order) <= set(CHALLENGES.split(",")) for order in orders)
-    assert len({len(order) for order in orders}) == 2 or len(orders) > 1  # 12 orders: 6 of 2 and 6 of 3
-    first = _open(client, holder)
-    assert first["attemptsLeft"] == first["maxAttempts"] == 3 and len(first["nonce"]) >= 43
-    assert first["holderProof"] == {"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "aud": "http://127.0.0.1:5003"}
-    status = client.get(f"/sessions/{first['sessionId']}").json()
-    assert status["state"] == "pending" and "nonce" not in status
+def test_a_session_reveals_no_challenge_up_front(client: TestClient) -> None:
+    session = _open(client, Holder())
+    assert "challenges" not in session and session["challengeCount"] in (2, 3)
+    assert session["captureUrl"] == f"ws://127.0.0.1:5003/sessions/{session['sessionId']}/capture"
+    assert session["attemptsLeft"] == session["maxAttempts"] == 3 and len(session["nonce"]) >= 43
+    assert session["holderProof"] == {"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "aud": AUD}
+    status = client.get(f"/sessions/{session['sessionId']}").json()
+    assert status["state"] == "pending" and "nonce" not in status and "challenges" not in status
 
 
-def test_the_happy_path_issues_a_credential_that_verifies(client: TestClient, issued: dict[str, Any]) -> None:
-    frames, vc, holder = issued["frames"], issued["credential"], issued["holder"]
-    assert frames["passed"] and frames["status"] == "passed" and frames["reasons"] == []
-    assert frames["checks"]["antispoof"]["passed"] and frames["checks"]["samePerson"]["passed"]
-    assert all(c["passed"] for c in frames["checks"]["challenges"])
-    assert frames["checks"]["faceMatch"]["confidence"] >= 0.6
-    assert frames["credentialOfferUri"].startswith("openid-credential-offer://?credential_offer=")
+def test_opening_a_session_needs_proof_of_possession(client: TestClient) -> None:
+    holder, stranger = Holder(), Holder()
+    c_nonce = client.post("/nonce").json()["c_nonce"]
+    body = {"holderDid": holder.did, "deviceType": "desktop"}
+    missing = client.post("/sessions", json=body)
+    assert missing.status_code == 422
+    for proof in (
+        holder.proof(c_nonce, AUD, key=stranger.key),  # someone naming the holder's DID
+        stranger.proof(c_nonce, AUD),  # a proof of another DID
+        holder.proof("made-up-nonce", AUD),
+        holder.proof(c_nonce, "https://evil.example"),
+    ):
+        refused = client.post("/sessions", json={**body, "holderProof": proof})
+        assert refused.status_code == 401 and refused.json()["code"] == "holder_proof_invalid", refused.text
+    good = client.post("/sessions", json={**body, "holderProof": holder.proof(c_nonce, AUD)})
+    assert good.status_code == 201
+    replayed = client.post("/sessions", json={**body, "holderProof": holder.proof(c_nonce, AUD)})
+    assert replayed.status_code == 401  # the c_nonce was used
+
+
+def test_the_server_drives_the_take_and_a_credential_verifies(client: TestClient, issued: dict[str, Any]) -> None:
+    result, vc, holder = issued["result"], issued["credential"], issued["holder"]
+    assert result["passed"] and result["status"] == "passed" and result["reasons"] == []
+    checks = result["checks"]
+    assert checks["live"] and checks["samePerson"] and checks["faceMatch"]
+    assert all(c["passed"] for c in checks["challenges"]) and len(checks["challenges"]) in (2, 3)
+    assert result["credentialOfferUri"].startswith("openid-credential-offer://?credential_offer=")
     subject = vc["credentialSubject"]
     assert subject["id"] == holder.did and subject["deviceType"] == "mobile" and subject["timestamp"]
     liveness, zk_proof = vc["evidence"]
-    assert set(liveness["checks"]) == {"antispoof", *issued["session"]["challenges"], "same_person", "face_match"}
+    challenges = {c["type"] for c in checks["challenges"]}
+    expected = {"antispoof", *challenges, "same_person", "face_match"} | (
+        {"3d_turn"} if "turn_right" in challenges else set()
+    )
+    assert set(liveness["checks"]) == expected
     # The Groth16 proof is bound to this session's nonce.
     assert zk_proof["type"] == ["Groth16FaceMatchProof"]
     assert zk_proof["nonce"] == str(nonce_to_field(issued["session"]["nonce"]))
@@ -155,6 +188,43 @@ def test_the_happy_path_issues_a_credential_that_verifies(client: TestClient, is
     verdict = client.post("/credentials/verify", json={"verifiableCredential": vc}).json()
     assert verdict["verified"], verdict
     assert {"proof", "schema", "status", "evidence"} <= set(verdict["checks"])
+
+
+def test_the_client_never_gets_a_score(client: TestClient, clock: VirtualClock) -> None:
+    session = _open(client, Holder(), face_match=True)
+    replies: list[Any] = []
+    frames = person_frames(Person())
+
+    def recording(t: float, reply: dict[str, Any] | None) -> bytes:
+        if reply is not None:
+            replies.append(reply)
+        return frames(t, reply)
+
+    result = capture(client, session, recording, clock, id_image=ID_CARD)
+    text = json.dumps([*replies, result])
+    for word in ("score", "confidence", "similarity", "threshold", "0.91"):
+        assert word not in text, word
+    assert {r["type"] for r in replies} == {"frame"} and result["type"] == "result"
+
+
+def test_challenges_are_announced_one_at_a_time(client: TestClient, clock: VirtualClock) -> None:
+    session = _open(client, Holder())
+    seen: list[Any] = []
+    frames = person_frames(Person())
+
+    def recording(t: float, reply: dict[str, Any] | None) -> bytes:
+        if reply is not None:
+            seen.append(reply)
+        return frames(t, reply)
+
+    result = capture(client, session, recording, clock)
+    assert result["passed"], result
+    phases = [r["phase"] for r in seen]
+    assert phases[0] == "baseline" and "waiting" in phases and "challenge" in phases
+    announced = [r["challenge"]["type"] for r in seen if r["challenge"]]
+    order = list(dict.fromkeys(announced))
+    assert order == [c["type"] for c in result["checks"]["challenges"]]
+    assert all(r["challenge"] is None for r in seen if r["phase"] != "challenge")
 
 
 def test_the_credential_verifies_offline_with_the_cli(
@@ -171,14 +241,18 @@ def test_the_credential_verifies_offline_with_the_cli(
     assert "VERIFIED" in result.output
 
 
-def test_a_session_yields_one_credential(client: TestClient, issued: dict[str, Any], images: dict[str, str]) -> None:
+def test_a_session_yields_one_credential(client: TestClient, issued: dict[str, Any], clock: VirtualClock) -> None:
     session, holder = issued["session"], issued["holder"]
     proof = holder.proof(session["nonce"], session["holderProof"]["aud"])
     again = client.post(f"/sessions/{session['sessionId']}/credential", json={"holderProof": proof})
     assert again.status_code == 409 and again.json()["code"] == "credential_already_issued"
-    replay = _post_frames(client, session, _frames(session, images))
-    assert replay.status_code == 409 and replay.json()["code"] == "session_completed"
-    code = issued["frames"]["credentialOffer"]["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    replay = _take(client, clock, session)
+    assert replay == {
+        "type": "error",
+        "code": "session_completed",
+        "message": "this session's credential was already issued; start a new session",
+    }
+    code = issued["result"]["credentialOffer"]["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
     token = client.post("/token", data={"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})
     assert token.status_code == 400 and token.json()["error"] == "invalid_grant"
 
@@ -193,26 +267,25 @@ def test_the_database_keeps_verdicts_only(client: TestClient, issued: dict[str, 
         )
     assert row["state"] == "issued" and row["credential_id"] == issued["credential"]["id"]
     assert row["face_match_proof"] is None  # the public proof is dropped once it is in the credential
-    expected = {"antispoof", *issued["session"]["challenges"], "same_person", "face_match"}
-    assert set(row["checks"].split(",")) == expected
+    assert "face_match" in row["checks"].split(",") and "antispoof" in row["checks"].split(",")
     assert all(len(str(v)) < 600 for v in row.values())  # no image, no embedding
 
 
-def test_openid4vci_pre_authorized_flow(client: TestClient, images: dict[str, str]) -> None:
+def test_openid4vci_pre_authorized_flow(client: TestClient, clock: VirtualClock) -> None:
     metadata = client.get("/.well-known/openid-credential-issuer").json()
-    assert metadata["credential_issuer"] == "http://127.0.0.1:5003"
+    assert metadata["credential_issuer"] == AUD
     configuration = metadata["credential_configurations_supported"]["LivenessCredential_ldp_vc"]
     assert configuration["format"] == "ldp_vc"
     assert configuration["credential_definition"]["type"] == ["VerifiableCredential", "LivenessCredential"]
     assert configuration["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"] == ["EdDSA"]
     server = client.get("/.well-known/oauth-authorization-server").json()
-    assert server["token_endpoint"] == "http://127.0.0.1:5003/token"
+    assert server["token_endpoint"] == f"{AUD}/token"
     assert server["pre-authorized_grant_anonymous_access_supported"] is True
 
     holder = Holder()
     session = _open(client, holder)
-    frames = _post_frames(client, session, _frames(session, images)).json()
-    offer = frames["credentialOffer"]
+    result = _take(client, clock, session)
+    offer = result["credentialOffer"]
     assert offer["credential_configuration_ids"] == ["LivenessCredential_ldp_vc"]
     code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
 
@@ -226,7 +299,6 @@ def test_openid4vci_pre_authorized_flow(client: TestClient, images: dict[str, st
     assert reused.json()["error"] == "invalid_grant"
 
     bearer = {"Authorization": f"Bearer {access['access_token']}"}
-    aud = metadata["credential_issuer"]
 
     def request(proof: str, **extra: Any) -> Any:
         body = {"credential_configuration_id": "LivenessCredential_ldp_vc", "proofs": {"jwt": [proof]}, **extra}
@@ -235,65 +307,75 @@ def test_openid4vci_pre_authorized_flow(client: TestClient, images: dict[str, st
     c_nonce = client.post("/nonce").json()["c_nonce"]
     assert client.post("/credential", json={}).status_code == 401
     stranger = Holder()
-    assert request(stranger.proof(c_nonce, aud)).json()["error"] == "invalid_proof"
-    assert request(holder.proof("not-a-c-nonce", aud)).json()["error"] == "invalid_nonce"
+    assert request(stranger.proof(c_nonce, AUD)).json()["error"] == "invalid_proof"
+    assert request(holder.proof("not-a-c-nonce", AUD)).json()["error"] == "invalid_nonce"
     singular = client.post(
         "/credential",
         json={"credential_configuration_id": "LivenessCredential_ldp_vc", "proof": {"jwt": "x"}},
         headers=bearer,
     )
     assert singular.json()["error"] == "invalid_credential_request"
-    answer = request(holder.proof(c_nonce, aud))
+    answer = request(holder.proof(c_nonce, AUD))
     assert answer.status_code == 200, answer.text
     vc = answer.json()["credentials"][0]["credential"]
     assert vc["credentialSubject"]["id"] == holder.did
     assert client.post("/credentials/verify", json={"verifiableCredential": vc}).json()["verified"]
     # The token and the session are spent: no second credential by either route.
-    assert request(holder.proof(client.post("/nonce").json()["c_nonce"], aud)).status_code == 401
+    assert request(holder.proof(client.post("/nonce").json()["c_nonce"], AUD)).status_code == 401
     direct = client.post(
-        f"/sessions/{session['sessionId']}/credential", json={"holderProof": holder.proof(session["nonce"], aud)}
+        f"/sessions/{session['sessionId']}/credential", json={"holderProof": holder.proof(session["nonce"], AUD)}
     )
     assert direct.status_code == 409
 
 
 @pytest.mark.parametrize(
-    ("last", "id_card", "code"),
+    ("judged", "person", "id_image", "reason"),
     [
-        ("spoof", "id_card", "spoof_detected"),
-        ("baseline", "id_card", "challenge_not_met"),
-        ("other", "id_card", "face_mismatch"),
-        (None, "other_id_card", "id_mismatch"),
+        (("spoof_detected",), Person(), ID_CARD, "spoof_detected"),
+        (("face_mismatch",), Person(), ID_CARD, "face_mismatch"),
+        ((), Person(), OTHER_ID, "id_mismatch"),
+        ((), Person(reaction=8.0), ID_CARD, "challenge_timeout"),
+        ((), Person(reaction=0.0, ramp=0.05), ID_CARD, "challenge_too_early"),
     ],
 )
-def test_a_failed_check_is_a_422_and_issues_nothing(
-    client: TestClient, images: dict[str, str], last: str | None, id_card: str, code: str
+def test_a_failed_take_is_a_result_and_issues_nothing(
+    client: TestClient,
+    clock: VirtualClock,
+    takes: Takes,
+    judged: tuple[str, ...],
+    person: Person,
+    id_image: str,
+    reason: str,
 ) -> None:
     holder = Holder()
     session = _open(client, holder, face_match=True)
     before = _issued_count(client)
-    answer = _post_frames(client, session, _frames(session, images, last=last, id_card=id_card))
-    assert answer.status_code == 422, answer.text
-    body = answer.json()
-    assert body["code"] == code and body["passed"] is False and "credentialOffer" not in body
-    assert body["attemptsLeft"] == 2
+    takes.reasons = judged
+    try:
+        result = _take(client, clock, session, person, id_image=id_image)
+    finally:
+        takes.reasons = ()
+    assert result["type"] == "result" and result["passed"] is False, result
+    assert result["reasons"][0] == reason and "credentialOffer" not in result
+    assert result["attemptsLeft"] == 2 and result["status"] == "pending"
     proof = holder.proof(session["nonce"], session["holderProof"]["aud"])
     refused = client.post(f"/sessions/{session['sessionId']}/credential", json={"holderProof": proof})
     assert refused.status_code == 409 and refused.json()["code"] == "session_not_passed"
     assert _issued_count(client) == before
 
 
-def test_a_wrong_holder_proof_gets_no_credential(client: TestClient, images: dict[str, str]) -> None:
+def test_a_wrong_holder_proof_gets_no_credential(client: TestClient, clock: VirtualClock) -> None:
     holder = Holder()
     session = _open(client, holder)
-    assert _post_frames(client, session, _frames(session, images)).status_code == 200
-    url, aud, nonce = f"/sessions/{session['sessionId']}/credential", session["holderProof"]["aud"], session["nonce"]
+    assert _take(client, clock, session)["passed"]
+    url, nonce = f"/sessions/{session['sessionId']}/credential", session["nonce"]
     stranger = Holder()
     forged = {
-        "another DID": stranger.proof(nonce, aud),
-        "another key": holder.proof(nonce, aud, key=stranger.key),
-        "another nonce": holder.proof("some-other-nonce", aud),
+        "another DID": stranger.proof(nonce, AUD),
+        "another key": holder.proof(nonce, AUD, key=stranger.key),
+        "another nonce": holder.proof("some-other-nonce", AUD),
         "another audience": holder.proof(nonce, "https://evil.example"),
-        "stale": holder.proof(nonce, aud, iat=time.time() - 3600),
+        "stale": holder.proof(nonce, AUD, iat=time.time() - 3600),
         "not a JWS": "eyJhbGciOiJub25lIn0.e30.",
     }
     before = _issued_count(client)
@@ -302,87 +384,139 @@ def test_a_wrong_holder_proof_gets_no_credential(client: TestClient, images: dic
         assert answer.status_code == 401, name
         assert answer.json()["code"] == "holder_proof_invalid", name
     assert _issued_count(client) == before
-    good = client.post(url, json={"holderProof": holder.proof(nonce, aud)})
+    good = client.post(url, json={"holderProof": holder.proof(nonce, AUD)})
     assert good.status_code == 201  # the failures did not burn the session
 
 
-def test_an_expired_session_is_refused(client: TestClient, images: dict[str, str]) -> None:
+def test_an_expired_session_is_refused(client: TestClient, clock: VirtualClock) -> None:
     holder = Holder()
     waiting = _open(client, holder)
     passed = _open(client, holder)
-    assert _post_frames(client, passed, _frames(passed, images)).status_code == 200
-    store = client.app.state.wallet.sessions  # type: ignore[attr-defined]
-    real_clock = store.clock
-    store.clock = lambda: real_clock() + timedelta(minutes=11)
-    client.app.state.wallet.clock = store.clock  # type: ignore[attr-defined]
+    assert _take(client, clock, passed)["passed"]
+    wallet = client.app.state.wallet  # type: ignore[attr-defined]
+    real_clock = wallet.sessions.clock
+    wallet.sessions.clock = wallet.clock = lambda: real_clock() + timedelta(minutes=11)
     try:
-        late = _post_frames(client, waiting, _frames(waiting, images))
-        assert late.status_code == 410 and late.json()["code"] == "session_expired"
-        proof = holder.proof(passed["nonce"], passed["holderProof"]["aud"])
+        late = _take(client, clock, waiting)
+        assert late["type"] == "error" and late["code"] == "session_expired"
+        proof = holder.proof(passed["nonce"], AUD)
         credential = client.post(f"/sessions/{passed['sessionId']}/credential", json={"holderProof": proof})
         assert credential.status_code == 410
     finally:
-        store.clock = real_clock
-        client.app.state.wallet.clock = real_clock  # type: ignore[attr-defined]
+        wallet.sessions.clock = wallet.clock = real_clock
 
 
-def test_attempts_are_bounded(client: TestClient, images: dict[str, str]) -> None:
+def test_attempts_are_bounded(client: TestClient, clock: VirtualClock) -> None:
     session = _open(client, Holder())
-    cheap = {"baseline": images["baseline"], "challenges": [images["baseline"]] * len(session["challenges"])}
     for left in (2, 1, 0):
-        failed = _post_frames(client, session, cheap)
-        assert failed.status_code == 422 and failed.json()["attemptsLeft"] == left
-    final = _post_frames(client, session, _frames(session, images))
-    assert final.status_code == 409 and final.json()["code"] == "attempts_exhausted"
+        failed = _take(client, clock, session, Person(reaction=8.0))
+        assert failed["passed"] is False and failed["attemptsLeft"] == left
+    final = _take(client, clock, session)
+    assert final["type"] == "error" and final["code"] == "attempts_exhausted"
     assert client.get(f"/sessions/{session['sessionId']}").json()["state"] == "failed"
 
 
-def test_malformed_requests_are_client_errors(client: TestClient, images: dict[str, str]) -> None:
-    holder = Holder()
-    bad_did = client.post("/sessions", json={"holderDid": "did:key:zNotAKey", "deviceType": "desktop"})
-    assert bad_did.status_code == 422 and bad_did.json()["code"] == "invalid_holder_did"
-    unsupported = client.post("/sessions", json={"holderDid": "did:example:123456", "deviceType": "desktop"})
-    assert unsupported.status_code == 422 and unsupported.json()["code"] == "invalid_holder_did"
-    device = client.post("/sessions", json={"holderDid": holder.did, "deviceType": "x" * 65})
-    assert device.status_code == 422
-    assert client.post("/sessions/lcs_nope/frames", json={"baseline": "x", "challenges": []}).status_code == 404
-    session = _open(client, holder, face_match=True)
-    body = _frames(session, images)
-    short = {**body, "challenges": body["challenges"][:1]}
-    assert _post_frames(client, session, short).json()["code"] == "frames_mismatch"
-    assert _post_frames(client, session, {**body, "idImage": None}).json()["code"] == "id_image_required"
-    last = len(body["challenges"]) - 1
-    broken = {**body, "challenges": [*body["challenges"][:last], ["not base64!"]]}
-    answer = _post_frames(client, session, broken)
-    assert answer.status_code == 400 and answer.json()["field"] == f"challenges[{last}][0]"
-    assert "not base64" not in answer.text
-    # Shape errors spend no attempt; the decoding error spent one.
-    assert client.get(f"/sessions/{session['sessionId']}").json()["attemptsLeft"] == 2
+def _raw(client: TestClient, session: Any, *messages: Any) -> Any:
+    """Send ``messages`` (dict = JSON text, bytes = a frame) and return the server's last message."""
+    with client.websocket_connect(f"/sessions/{session['sessionId']}/capture") as ws:
+        reply = None
+        for message in messages:
+            if isinstance(message, bytes):
+                ws.send_bytes(message)
+            elif isinstance(message, str):
+                ws.send_text(message)
+            else:
+                ws.send_json(message)
+            reply = ws.receive_json()
+            if reply["type"] == "error":
+                return reply
+        return reply
+
+
+def test_protocol_errors_are_coded(client: TestClient) -> None:
+    plain, matched = "plain", "matched"
+    frame = coded_frame(Facts(0))
+    big = np.zeros((720, 1280, 3), dtype=np.uint8)
+    ok, big_png = cv2.imencode(".png", big)
+    assert ok
+    cases = [
+        (plain, ["not json"], "invalid_message"),
+        (plain, [{"type": "begin"}], "invalid_message"),
+        (plain, [{"type": "start", "extra": 1}], "invalid_message"),
+        (plain, [{"type": "start", "idImage": ID_CARD}], "id_image_unexpected"),
+        (matched, [{"type": "start"}], "id_image_required"),
+        (matched, [{"type": "start", "idImage": "not base64!"}], "invalid_base64"),
+        (plain, [{"type": "start"}, "a text frame"], "invalid_message"),
+        (plain, [{"type": "start"}, b"not an image"], "not_an_image"),
+        (plain, [{"type": "start"}, bytes(big_png.tobytes())], "frame_too_large"),
+        (plain, [{"type": "start"}, frame + b"\0" * (300 * 1024)], "frame_too_large"),
+    ]
+    for kind, messages, code in cases:
+        session = _open(client, Holder(), face_match=kind == matched)
+        reply = _raw(client, session, *messages)
+        assert reply is not None and reply["type"] == "error" and reply["code"] == code, (messages[-1:], reply)
+        assert "not base64" not in reply["message"]
+    with client.websocket_connect("/sessions/lcs_nope/capture") as ws:
+        ws.send_json({"type": "start"})
+        assert ws.receive_json()["code"] == "session_not_found"
+
+
+def test_error_closes_carry_the_http_status(client: TestClient) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with client.websocket_connect("/sessions/lcs_nope/capture") as ws:
+        ws.send_json({"type": "start"})
+        assert ws.receive_json()["code"] == "session_not_found"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4404
 
 
 def test_a_holder_did_is_a_did_and_nothing_more(client: TestClient) -> None:
-    # A DID URL or a trailing newline used to open a session (and a lockout bucket) of its own,
-    # and the newline ended up in the credential's subject id.
     holder = Holder()
+    c_nonce = client.post("/nonce").json()["c_nonce"]
+    proof = holder.proof(c_nonce, AUD)
     for did in (f"{holder.did}\n", holder.kid, f"{holder.did}?service=x", f"{holder.did}/path", f"{holder.did}#"):
-        refused = client.post("/sessions", json={"holderDid": did, "deviceType": "desktop"})
+        refused = client.post("/sessions", json={"holderDid": did, "deviceType": "desktop", "holderProof": proof})
         assert refused.status_code == 422 and refused.json()["code"] == "invalid_holder_did", did
-    device = client.post("/sessions", json={"holderDid": holder.did, "deviceType": "desktop\n"})
+    device = client.post("/sessions", json={"holderDid": holder.did, "deviceType": "desktop\n", "holderProof": proof})
     assert device.status_code == 422 and device.json()["code"] == "invalid_request"
-    assert client.post("/sessions", json={"holderDid": holder.did, "deviceType": "desktop"}).status_code == 201
+    assert (
+        client.post(
+            "/sessions", json={"holderDid": holder.did, "deviceType": "desktop", "holderProof": proof}
+        ).status_code
+        == 201
+    )
 
 
-def test_repeated_failures_lock_the_holder_out(tmp_path: Path, images: dict[str, str]) -> None:
+def test_repeated_failures_lock_the_device_out_not_the_holder(tmp_path: Path, takes: Takes) -> None:
     settings = _settings(tmp_path, lockout_failures=3, lockout_window_seconds=180, lockout_seconds=1800)
+    clock = VirtualClock()
     with TestClient(create_app(settings)) as client:
+        client.app.state.capture_clock = clock  # type: ignore[attr-defined]
         holder = Holder()
+        passed = _open(client, holder)
+        assert _take(client, clock, passed)["passed"]
         session = _open(client, holder)
-        cheap = {"baseline": images["baseline"], "challenges": [images["baseline"]] * len(session["challenges"])}
         for _ in range(3):
-            assert _post_frames(client, session, cheap).status_code == 422
-        locked = client.post("/sessions", json={"holderDid": holder.did, "deviceType": "desktop"})
+            assert _take(client, clock, session, Person(reaction=8.0))["passed"] is False
+        locked = open_session(client, Holder(), aud=AUD)
         assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
         assert 1700 < int(locked.headers["retry-after"]) <= 1800
-        # The device is locked too: another DID from the same client is refused.
-        other = client.post("/sessions", json={"holderDid": Holder().did, "deviceType": "desktop"})
-        assert other.status_code == 429
+        # The session that passed before the lockout still gets its credential.
+        proof = holder.proof(passed["nonce"], AUD)
+        credential = client.post(f"/sessions/{passed['sessionId']}/credential", json={"holderProof": proof})
+        assert credential.status_code == 201
+
+
+def test_takes_beyond_the_capacity_are_refused_with_retry(tmp_path: Path, takes: Takes) -> None:
+    settings = _settings(tmp_path, capture_max_sessions=1)
+    with TestClient(create_app(settings)) as client:
+        first, second = _open(client, Holder()), _open(client, Holder())
+        with client.websocket_connect(f"/sessions/{first['sessionId']}/capture") as busy:
+            busy.send_json({"type": "start"})
+            assert busy.receive_json()["type"] == "ready"
+            refused = _raw(client, second, {"type": "start"})
+            assert refused["code"] == "server_busy"
+        # The refused take spent no attempt.
+        assert client.get(f"/sessions/{second['sessionId']}").json()["attemptsLeft"] == 3

@@ -1,28 +1,25 @@
-"""Liveness sessions bound to a holder DID, the lockout that guards them, and their one credential.
+"""Liveness sessions bound to a holder DID, and their one credential.
 
-A session is created for a holder DID with a single-use nonce and a random order of challenges.
-The wallet sends its frames once per attempt; the engine's verdict (never the frames, never an
-embedding) is recorded here. A passed session yields exactly one credential, either directly
-(``POST /sessions/{id}/credential`` with a JWS over the nonce) or through OpenID4VCI's
-pre-authorized code flow (:mod:`issuer.oid4vci`). Every transition is one conditional ``UPDATE``,
-so two replicas sharing PostgreSQL (or two requests racing) cannot both take the same step::
+A session is opened for a holder DID (whose control the wallet proved) with a single-use nonce and
+a random order of challenges, which are announced one at a time during the live take
+(:mod:`wallet.capture`), never up front. Each take is one attempt; its verdict (names of the checks
+passed, never a frame, a score or an embedding) is recorded here. A passed session yields exactly
+one credential, either directly (``POST /sessions/{id}/credential`` with a JWS over the nonce) or
+through OpenID4VCI's pre-authorized code flow (:mod:`wallet.oid4vci`). Every transition is one
+conditional ``UPDATE``, so two replicas sharing PostgreSQL (or two requests racing) cannot both take
+the same step::
 
-    pending --frames pass--> passed --claim--> issuing --signed--> issued
-       |  \\--frames fail (attempts left)--> pending
-       \\-----frames fail (last attempt)---> failed
-
-Lockout (as cloud liveness services advise): ``failures`` failed attempts or bad holder proofs
-within ``window`` lock the holder DID and the device out for ``duration``. Subjects are stored
-as keyed hashes (HMAC with a secret derived from the issuer key), never as raw DIDs or addresses.
+    pending --take passes--> passed --claim--> issuing --signed--> issued
+       |  \\--take fails (attempts left)--> pending
+       \\-----take fails (last attempt)---> failed
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,7 +34,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    func,
     insert,
     select,
     update,
@@ -45,26 +41,24 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, RowMapping
 
 from did import is_did
-from issuer._exceptions import (
+from issuer.store import _db_errors, metadata
+from wallet._exceptions import (
     AttemptsExhausted,
     CredentialAlreadyIssued,
     InvalidHolderDID,
-    LockedOut,
     SessionCompleted,
     SessionExpired,
     SessionNotFound,
     SessionNotPassed,
 )
-from issuer.store import _db_errors, metadata
 
 __all__ = [
-    "LockoutPolicy",
     "Session",
     "SessionPolicy",
     "SessionStore",
     "draw_challenges",
     "liveness_sessions",
-    "subject_key",
+    "token_hash",
 ]
 
 liveness_sessions = Table(
@@ -93,22 +87,6 @@ liveness_sessions = Table(
     Index("ix_liveness_sessions_expires_at", "expires_at"),
 )
 
-session_failures = Table(
-    "session_failures",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("subject", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Index("ix_session_failures_subject_at", "subject", "at"),
-)
-
-session_lockouts = Table(
-    "session_lockouts",
-    metadata,
-    Column("subject", String(64), primary_key=True),
-    Column("until", DateTime(timezone=True), nullable=False),
-)
-
 STATES = ("pending", "passed", "failed", "issuing", "issued")
 HOLDER_DID_RULE = "holderDid must be a DID of at most 500 characters, without path, query or fragment"
 
@@ -120,15 +98,6 @@ class SessionPolicy:
     challenge_types: tuple[str, ...] = ("smile", "blink", "turn_left", "turn_right")
     min_challenges: int = 2
     max_challenges: int = 3
-
-
-@dataclass(frozen=True, slots=True)
-class LockoutPolicy:
-    """``failures`` within ``window`` lock a subject out for ``duration``."""
-
-    failures: int = 5
-    window: timedelta = timedelta(minutes=3)
-    duration: timedelta = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +138,6 @@ def draw_challenges(policy: SessionPolicy) -> tuple[str, ...]:
     return tuple(drawn)
 
 
-def subject_key(secret: bytes, kind: str, value: str) -> str:
-    """The stored form of a lockout subject: HMAC-SHA256(secret, kind:value), hex."""
-    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -208,19 +172,17 @@ def _session(row: RowMapping) -> Session:
 
 
 class SessionStore:
-    """Sessions, failures and lockouts in the issuer database (the tables share its metadata)."""
+    """Sessions in the issuer database (the table shares its metadata)."""
 
     def __init__(
         self,
         engine: Engine,
         *,
         policy: SessionPolicy | None = None,
-        lockout: LockoutPolicy | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
         self.policy = policy or SessionPolicy()
-        self.lockout = lockout or LockoutPolicy()
         self.clock = clock
 
     # sessions --------------------------------------------------------------------------------
@@ -408,49 +370,3 @@ class SessionStore:
             return None
         expires = _utc(row["access_token_expires_at"])
         return _session(row) if expires is not None and expires > now else None
-
-    # lockout ---------------------------------------------------------------------------------
-    @_db_errors
-    def check_lockout(self, subjects: Iterable[str]) -> None:
-        keys = list(subjects)
-        if not keys:
-            return
-        now = self.clock()
-        with self.engine.connect() as conn:
-            until = conn.execute(
-                select(func.max(session_lockouts.c.until)).where(session_lockouts.c.subject.in_(keys))
-            ).scalar()
-        until = _utc(until)
-        if until is not None and until > now:
-            seconds = max(1, int((until - now).total_seconds() + 0.999))
-            raise LockedOut(f"too many failed liveness attempts; try again in {seconds} s", retry_after=seconds)
-
-    @_db_errors
-    def record_failure(self, subjects: Iterable[str]) -> None:
-        """Count a failure for each subject and lock out those that reach the policy's limit."""
-        now = self.clock()
-        since = now - self.lockout.window
-        keys = list(dict.fromkeys(subjects))
-        with self.engine.begin() as conn:
-            conn.execute(delete(session_failures).where(session_failures.c.at < since))
-            for key in keys:
-                conn.execute(insert(session_failures).values(subject=key, at=now))
-                count = conn.execute(
-                    select(func.count())
-                    .select_from(session_failures)
-                    .where(session_failures.c.subject == key, session_failures.c.at >= since)
-                ).scalar_one()
-                if count >= self.lockout.failures:
-                    until = now + self.lockout.duration
-                    done = conn.execute(
-                        update(session_lockouts).where(session_lockouts.c.subject == key).values(until=until)
-                    ).rowcount
-                    if not done:
-                        conn.execute(insert(session_lockouts).values(subject=key, until=until))
-                    conn.execute(delete(session_failures).where(session_failures.c.subject == key))
-
-    @_db_errors
-    def clear_failures(self, subjects: Iterable[str]) -> None:
-        keys = list(subjects)
-        with self.engine.begin() as conn:
-            conn.execute(delete(session_failures).where(session_failures.c.subject.in_(keys)))

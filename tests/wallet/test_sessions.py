@@ -1,17 +1,18 @@
 """Liveness sessions in the issuer database (SQLite and PostgreSQL): single use, expiry, bounded
-attempts, lockout, and the wallet issuer's holder binding and OpenID4VCI exchanges."""
+attempts, proof of possession at opening, a lockout that protects victims, and the wallet's holder
+binding and OpenID4VCI exchanges."""
 
 from __future__ import annotations
 
 import itertools
-import time
 from datetime import timedelta
 
 import pytest
 
 from did import Ed25519KeyPair, did_key_from_public_key
 from did.jws import sign_jws
-from issuer import (
+from tests.issuer.conftest import PUBLIC_URL, Clock, make_issuer
+from wallet import (
     PRE_AUTHORIZED_GRANT,
     PROOF_JWT_TYPE,
     AttemptsExhausted,
@@ -21,35 +22,35 @@ from issuer import (
     LockedOut,
     LockoutPolicy,
     OID4VCIError,
+    Session,
     SessionCompleted,
     SessionExpired,
     SessionNotFound,
     SessionNotPassed,
     SessionPolicy,
     SessionStore,
-    WalletIssuer,
+    Wallet,
+    draw_challenges,
 )
-from issuer.sessions import draw_challenges, subject_key
-from tests.issuer.conftest import PUBLIC_URL, Clock, make_issuer
+from wallet.lockout import Lockout, subject_key
 
 HOLDER_KEY = Ed25519KeyPair(bytes(range(2, 34)))
 HOLDER = did_key_from_public_key(HOLDER_KEY.public_key)
 KID = f"{HOLDER}#{HOLDER_KEY.public_key.multibase}"
 
 
-def wallet_for(db_url: str, clock: Clock, **lockout: object) -> WalletIssuer:
+def wallet_for(db_url: str, clock: Clock, **lockout: object) -> Wallet:
     issuer = make_issuer(db_url, clock)
-    store = SessionStore(
-        issuer.store.engine,
-        policy=SessionPolicy(max_attempts=2),
-        lockout=LockoutPolicy(**lockout),  # type: ignore[arg-type]
-        clock=clock,
-    )
-    return WalletIssuer(issuer, store, subject_secret=b"s" * 32, clock=clock)
+    engine = issuer.store.engine
+    store = SessionStore(engine, policy=SessionPolicy(max_attempts=2), clock=clock)
+    guard = Lockout(engine, b"s" * 32, LockoutPolicy(**lockout), clock=clock)  # type: ignore[arg-type]
+    wallet = Wallet(issuer, store, guard, clock=clock)
+    wallet.create_schema()
+    return wallet
 
 
 @pytest.fixture
-def wallet(db_url: str, clock: Clock) -> WalletIssuer:
+def wallet(db_url: str, clock: Clock) -> Wallet:
     w = wallet_for(db_url, clock)
     yield w  # type: ignore[misc]
     w.issuer.close()
@@ -58,6 +59,18 @@ def wallet(db_url: str, clock: Clock) -> WalletIssuer:
 def proof(nonce: str, clock: Clock, key: Ed25519KeyPair = HOLDER_KEY) -> str:
     claims = {"aud": PUBLIC_URL, "iat": int(clock().timestamp()), "nonce": nonce}
     return sign_jws(claims, key, kid=KID, typ=PROOF_JWT_TYPE)
+
+
+def open_session(
+    wallet: Wallet, clock: Clock, *, device: str | None = None, key: Ed25519KeyPair = HOLDER_KEY, did: str = HOLDER
+) -> Session:
+    """A session opened with a proof of possession over a fresh c_nonce."""
+    kid = f"{did}#{key.public_key.multibase}"
+    claims = {"aud": PUBLIC_URL, "iat": int(clock().timestamp()), "nonce": wallet.binding.new_nonce()}
+    pop = sign_jws(claims, key, kid=kid, typ=PROOF_JWT_TYPE)
+    return wallet.create_session(
+        holder_did=did, device_type="mobile", face_match=False, holder_proof=pop, device=device
+    )
 
 
 def test_challenges_are_distinct_and_every_order_occurs() -> None:
@@ -75,8 +88,8 @@ def test_subjects_are_keyed_hashes() -> None:
     assert key != subject_key(b"j" * 32, "device", "203.0.113.7")
 
 
-def test_a_passed_session_issues_once(wallet: WalletIssuer, clock: Clock) -> None:
-    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device="d1")
+def test_a_passed_session_issues_once(wallet: Wallet, clock: Clock) -> None:
+    session = open_session(wallet, clock, device="d1")
     with pytest.raises(SessionNotPassed):
         wallet.issue_direct(session.id, proof(session.nonce, clock), "d1")
     taken = wallet.begin_attempt(session.id, "d1")
@@ -98,13 +111,11 @@ def test_a_passed_session_issues_once(wallet: WalletIssuer, clock: Clock) -> Non
         wallet.begin_attempt(session.id, "d1")
     code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
     with pytest.raises(OID4VCIError, match="unknown, used or expired"):
-        wallet.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})
+        wallet.oid4vci.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})
 
 
-def test_a_failed_signing_releases_the_claim(
-    wallet: WalletIssuer, clock: Clock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+def test_a_failed_signing_releases_the_claim(wallet: Wallet, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = open_session(wallet, clock)
     wallet.finish_attempt(
         wallet.begin_attempt(session.id, None), passed=True, checks=[], face_match_proof=None, device=None
     )
@@ -120,8 +131,8 @@ def test_a_failed_signing_releases_the_claim(
     assert wallet.issue_direct(session.id, proof(session.nonce, clock), None)["credentialSubject"]["id"] == HOLDER
 
 
-def test_attempts_are_bounded_and_taken_before_judging(wallet: WalletIssuer) -> None:
-    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+def test_attempts_are_bounded_and_taken_before_judging(wallet: Wallet, clock: Clock) -> None:
+    session = open_session(wallet, clock)
     first = wallet.begin_attempt(session.id, None)
     second = wallet.begin_attempt(session.id, None)  # a racing request takes the other attempt
     assert (first.attempts, second.attempts) == (1, 2)
@@ -133,9 +144,9 @@ def test_attempts_are_bounded_and_taken_before_judging(wallet: WalletIssuer) -> 
         wallet.begin_attempt(session.id, None)
 
 
-def test_sessions_expire(wallet: WalletIssuer, clock: Clock) -> None:
-    waiting = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
-    passed = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+def test_sessions_expire(wallet: Wallet, clock: Clock) -> None:
+    waiting = open_session(wallet, clock)
+    passed = open_session(wallet, clock)
     _, offer = wallet.finish_attempt(
         wallet.begin_attempt(passed.id, None), passed=True, checks=[], face_match_proof=None, device=None
     )
@@ -147,25 +158,57 @@ def test_sessions_expire(wallet: WalletIssuer, clock: Clock) -> None:
         wallet.issue_direct(passed.id, proof(passed.nonce, clock), None)
     code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
     with pytest.raises(OID4VCIError):
-        wallet.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})
+        wallet.oid4vci.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})
     with pytest.raises(SessionNotFound):
         wallet.sessions.get("lcs_unknown")
 
 
-def test_unresolvable_holder_dids_are_refused(wallet: WalletIssuer) -> None:
+def test_unresolvable_holder_dids_are_refused(wallet: Wallet, clock: Clock) -> None:
+    pop = sign_jws({"aud": PUBLIC_URL, "iat": 0, "nonce": "n"}, HOLDER_KEY, kid=KID, typ=PROOF_JWT_TYPE)
     for bad in ("did:key:zBad", "did:example:123", "not-a-did"):
         with pytest.raises(InvalidHolderDID):
-            wallet.create_session(holder_did=bad, device_type="mobile", face_match=False, device=None)
+            wallet.create_session(holder_did=bad, device_type="mobile", face_match=False, holder_proof=pop, device=None)
 
 
-def test_holder_did_urls_and_trailing_newlines_are_refused(wallet: WalletIssuer, clock: Clock) -> None:
+def test_opening_a_session_needs_proof_of_possession(wallet: Wallet, clock: Clock) -> None:
+    """Nobody opens (and so fails, or locks) sessions under a DID whose key they do not hold."""
+    attacker = Ed25519KeyPair.generate()
+    with pytest.raises(HolderProofInvalid):  # signed with another key, naming the victim's DID
+        open_session(wallet, clock, key=attacker)
+    nonce = wallet.binding.new_nonce()
+    claims = {"aud": PUBLIC_URL, "iat": int(clock().timestamp()), "nonce": nonce}
+    pop = sign_jws(claims, HOLDER_KEY, kid=KID, typ=PROOF_JWT_TYPE)
+    opened = wallet.create_session(
+        holder_did=HOLDER, device_type="mobile", face_match=False, holder_proof=pop, device=None
+    )
+    assert opened.holder_did == HOLDER
+    with pytest.raises(HolderProofInvalid, match="fresh c_nonce"):  # the same proof again: a replay
+        wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, holder_proof=pop, device=None)
+    made_up = sign_jws({**claims, "nonce": "made-up"}, HOLDER_KEY, kid=KID, typ=PROOF_JWT_TYPE)
+    with pytest.raises(HolderProofInvalid, match="fresh c_nonce"):
+        wallet.create_session(
+            holder_did=HOLDER, device_type="mobile", face_match=False, holder_proof=made_up, device=None
+        )
+    stale = sign_jws(
+        {**claims, "nonce": wallet.binding.new_nonce(), "iat": int(clock().timestamp()) - 3600},
+        HOLDER_KEY,
+        kid=KID,
+        typ=PROOF_JWT_TYPE,
+    )
+    with pytest.raises(HolderProofInvalid):
+        wallet.create_session(
+            holder_did=HOLDER, device_type="mobile", face_match=False, holder_proof=stale, device=None
+        )
+
+
+def test_holder_did_urls_and_trailing_newlines_are_refused(wallet: Wallet, clock: Clock) -> None:
     for bad in (f"{HOLDER}\n", KID, f"{HOLDER}?service=x", f"{HOLDER}/path", f" {HOLDER}"):
         with pytest.raises(InvalidHolderDID):
-            wallet.create_session(holder_did=bad, device_type="mobile", face_match=False, device=None)
+            wallet.create_session(holder_did=bad, device_type="mobile", face_match=False, holder_proof="x", device=None)
         with pytest.raises(InvalidHolderDID):
             wallet.sessions.create(holder_did=bad, device_type="mobile", face_match=False)
     # A key proof must name the holder's key as <holder DID>#<fragment>: no query, no newline.
-    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+    session = open_session(wallet, clock)
     wallet.finish_attempt(
         wallet.begin_attempt(session.id, None), passed=True, checks=["antispoof"], face_match_proof=None, device=None
     )
@@ -178,41 +221,67 @@ def test_holder_did_urls_and_trailing_newlines_are_refused(wallet: WalletIssuer,
     assert credential["credentialSubject"]["id"] == HOLDER
 
 
-def test_failures_lock_out_holder_and_device_for_a_while(db_url: str, clock: Clock) -> None:
+def test_failures_lock_out_the_device_never_the_holder_did(db_url: str, clock: Clock) -> None:
     wallet = wallet_for(db_url, clock, failures=3, window=timedelta(minutes=3), duration=timedelta(minutes=30))
     try:
-        other = did_key_from_public_key(Ed25519KeyPair.generate().public_key)
-        wallet.sessions.record_failure(wallet.subjects(HOLDER, "d1"))
+        d1 = wallet.lockout.devices("d1")
+        passed = open_session(wallet, clock, device="d1")
+        wallet.finish_attempt(
+            wallet.begin_attempt(passed.id, "d1"), passed=True, checks=["antispoof"], face_match_proof=None, device="d1"
+        )
+        wallet.lockout.record_failure(d1)
         clock.advance(timedelta(minutes=4))  # outside the window: forgotten
         for _ in range(2):
-            wallet.sessions.record_failure(wallet.subjects(HOLDER, "d1"))
-        wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device="d1")
-        wallet.sessions.record_failure(wallet.subjects(HOLDER, "d1"))
+            wallet.lockout.record_failure(d1)
+        waiting = open_session(wallet, clock, device="d1")
+        wallet.lockout.record_failure(d1)  # the third failure from d1 within the window
         with pytest.raises(LockedOut) as locked:
-            wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device="d2")
+            open_session(wallet, clock, device="d1")
         assert locked.value.retry_after == 1800
-        with pytest.raises(LockedOut):  # the device too, whatever DID it brings
-            wallet.create_session(holder_did=other, device_type="mobile", face_match=False, device="d1")
-        wallet.create_session(holder_did=other, device_type="mobile", face_match=False, device="d2")
+        with pytest.raises(LockedOut):  # a take from the locked device
+            wallet.begin_attempt(waiting.id, "d1")
+        # The holder DID is not locked: from another device its owner opens and passes sessions.
+        elsewhere = open_session(wallet, clock, device="d2")
+        wallet.begin_attempt(elsewhere.id, "d2")
+        # A session that passed is never blocked: its credential is issued even to the locked device.
+        credential = wallet.issue_direct(passed.id, proof(passed.nonce, clock), "d1")
+        assert credential["credentialSubject"]["id"] == HOLDER
         clock.advance(timedelta(minutes=30, seconds=1))
-        wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device="d1")
+        open_session(wallet, clock, device="d1")
     finally:
         wallet.issuer.close()
 
 
-def test_openid4vci_token_nonce_and_credential(wallet: WalletIssuer, clock: Clock) -> None:
-    session = wallet.create_session(holder_did=HOLDER, device_type="desktop", face_match=False, device=None)
+def test_an_attacker_cannot_lock_a_victim_out(db_url: str, clock: Clock) -> None:
+    """Failing sessions needs the victim's key; bad proofs naming the victim count against the
+    attacker's device only."""
+    wallet = wallet_for(db_url, clock, failures=3, window=timedelta(minutes=3), duration=timedelta(minutes=30))
+    try:
+        attacker = Ed25519KeyPair.generate()
+        for _ in range(10):
+            with pytest.raises((HolderProofInvalid, LockedOut)):
+                open_session(wallet, clock, device="attacker", key=attacker)
+        with pytest.raises(LockedOut):
+            open_session(wallet, clock, device="attacker")
+        victim = open_session(wallet, clock, device="victim-phone")
+        assert wallet.begin_attempt(victim.id, "victim-phone").attempts == 1
+    finally:
+        wallet.issuer.close()
+
+
+def test_openid4vci_token_nonce_and_credential(wallet: Wallet, clock: Clock) -> None:
+    session = open_session(wallet, clock)
     _, offer = wallet.finish_attempt(
         wallet.begin_attempt(session.id, None), passed=True, checks=["antispoof"], face_match_proof=None, device=None
     )
     assert offer is not None and offer["credential_issuer"] == PUBLIC_URL
-    assert wallet.offer_uri(offer).startswith("openid-credential-offer://?credential_offer=%7B")
+    assert wallet.oid4vci.offer_uri(offer).startswith("openid-credential-offer://?credential_offer=%7B")
     code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
-    token = wallet.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})["access_token"]
-    c_nonce = wallet.new_c_nonce()
+    token = wallet.oid4vci.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})["access_token"]
+    c_nonce = wallet.binding.new_nonce()
     request = {"credential_configuration_id": "LivenessCredential_ldp_vc", "proofs": {"jwt": [proof(c_nonce, clock)]}}
     with pytest.raises(OID4VCIError) as bad_token:
-        wallet.credential("wrong-token", request, None)
+        wallet.oid4vci.credential("wrong-token", request, None)
     assert bad_token.value.status == 401 and bad_token.value.error == "invalid_token"
     for body, error in [
         ({**request, "credential_configuration_id": "Other"}, "unknown_credential_configuration"),
@@ -221,30 +290,35 @@ def test_openid4vci_token_nonce_and_credential(wallet: WalletIssuer, clock: Cloc
         ("not an object", "invalid_credential_request"),
     ]:
         with pytest.raises(OID4VCIError) as refused:
-            wallet.credential(token, body, None)
+            wallet.oid4vci.credential(token, body, None)
         assert refused.value.error == error
-    answer = wallet.credential(token, request, None)
+    answer = wallet.oid4vci.credential(token, request, None)
     assert answer["credentials"][0]["credential"]["credentialSubject"]["id"] == HOLDER
     with pytest.raises(OID4VCIError) as replay:
-        wallet.credential(token, {**request, "proofs": {"jwt": [proof(wallet.new_c_nonce(), clock)]}}, None)
+        wallet.oid4vci.credential(
+            token, {**request, "proofs": {"jwt": [proof(wallet.binding.new_nonce(), clock)]}}, None
+        )
     assert replay.value.error == "invalid_token"
 
 
-def test_c_nonces_are_single_use_and_expire(wallet: WalletIssuer, clock: Clock) -> None:
-    first, second = wallet.new_c_nonce(), wallet.new_c_nonce()
+def test_c_nonces_are_single_use_and_expire(wallet: Wallet, clock: Clock) -> None:
+    first, second = wallet.binding.new_nonce(), wallet.binding.new_nonce()
     assert first != second
-    assert wallet._consume_c_nonce(first) and not wallet._consume_c_nonce(first)
+    assert wallet.binding.consume_nonce(first) and not wallet.binding.consume_nonce(first)
     clock.advance(timedelta(minutes=6))
-    assert not wallet._consume_c_nonce(second)
-    assert time.time() > 0
+    assert not wallet.binding.consume_nonce(second)
+    assert not wallet.binding.consume_nonce(None) and not wallet.binding.consume_nonce("x" * 201)
 
 
-def test_of_two_racing_passes_only_the_first_gets_an_offer(wallet: WalletIssuer) -> None:
-    session = wallet.create_session(holder_did=HOLDER, device_type="mobile", face_match=False, device=None)
+def test_of_two_racing_passes_only_the_first_gets_an_offer(wallet: Wallet, clock: Clock) -> None:
+    session = open_session(wallet, clock)
     first, second = wallet.begin_attempt(session.id, None), wallet.begin_attempt(session.id, None)
     _, offer = wallet.finish_attempt(first, passed=True, checks=["antispoof"], face_match_proof=None, device=None)
     assert offer is not None
     with pytest.raises(SessionCompleted):
         wallet.finish_attempt(second, passed=True, checks=["antispoof"], face_match_proof=None, device=None)
     code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
-    assert wallet.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})["token_type"] == "Bearer"
+    assert (
+        wallet.oid4vci.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})["token_type"]
+        == "Bearer"
+    )
