@@ -4,20 +4,27 @@
 import { $, element, show } from "./dom.js";
 import { describe, reasonText } from "./words.js";
 
+// passed: true, false, or null when the take ended before that check was made.
 function checkLine(label, passed) {
+  const known = passed === true || passed === false;
   return element(
     "li",
-    { "data-check": label, "data-passed": String(passed), className: passed ? "pass" : "fail" },
-    element("strong", { text: passed ? "✓ passed: " : "✗ failed: " }),
+    {
+      "data-check": label,
+      "data-passed": known ? String(passed) : "unchecked",
+      className: !known ? "unchecked" : passed ? "pass" : "fail",
+    },
+    element("strong", { text: !known ? "– not checked: " : passed ? "✓ passed: " : "✗ failed: " }),
     label,
   );
 }
 
 function renderChecks(checks) {
   if (!checks) return element("ul", { className: "checks" });
-  const items = [checkLine("live person (anti-spoofing)", Boolean(checks.live))];
+  const judged = checks.live !== null && checks.live !== undefined;
+  const items = [checkLine("live person (anti-spoofing)", judged ? Boolean(checks.live) : null)];
   for (const c of checks.challenges || []) items.push(checkLine(`challenge: ${describe(c.type).title}`, Boolean(c.passed)));
-  items.push(checkLine("same person in every frame", Boolean(checks.samePerson)));
+  items.push(checkLine("same person in every frame", judged ? Boolean(checks.samePerson) : null));
   if (checks["3dTurn"] !== null && checks["3dTurn"] !== undefined) {
     items.push(checkLine("a real 3-D head turn", Boolean(checks["3dTurn"])));
   }

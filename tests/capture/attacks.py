@@ -66,8 +66,12 @@ def framed_photo(photo: Path, *, mirror: bool = False) -> np.ndarray:
     return np.ascontiguousarray(frame[:, ::-1]) if mirror else frame
 
 
-def hugo_stills() -> dict[str, np.ndarray]:
+def hugo_stills(*, neutral: Path | None = None) -> dict[str, np.ndarray]:
+    """The issue's photos by state; ``neutral`` replaces 0002 (turned 12 degrees: a take never
+    gets its frontal reference from it, so it fails ``not_neutral`` before anything else)."""
     stills = {state: framed_photo(FACES / name) for state, name in HUGO_STATES.items()}
+    if neutral is not None:
+        stills["neutral"] = framed_photo(neutral)
     stills["turn_left"] = framed_photo(FACES / HUGO_STATES["turn_right"], mirror=True)
     return stills
 
@@ -171,7 +175,9 @@ class PlanarWarp:
     At focal 250 px it measures 16 degrees and fails the challenge instead.
 
     On a head-turn announcement, after a reaction time, the card turns to ``max_degrees`` over
-    ``ramp`` seconds (the side that makes the measured yaw go the asked way), holds, and turns back.
+    ``ramp`` seconds (the side that makes the measured yaw go the asked way), holds, and turns back
+    as slowly. Turned faster (1 s), the whole picture changes too fast between frames, and it fails
+    as a ``discontinuity`` instead.
     Sensor noise and a slow sub-pixel drift keep frames from repeating.
     """
 
@@ -181,7 +187,7 @@ class PlanarWarp:
         *,
         max_degrees: float = 50.0,
         focal: float = 150.0,
-        ramp: float = 1.0,
+        ramp: float = 2.5,
         hold: float = 0.8,
         reaction: float = 0.45,
         noise: float = 2.0,
@@ -197,23 +203,28 @@ class PlanarWarp:
         self._rng = np.random.default_rng(seed)
         self._announcements = Announcements()
         self._turn: tuple[float, float] | None = None  # (start time, signed degrees)
+        self._angle_now = 0.0
+        self._held_since: float | None = None
+        self._last_t: float | None = None
 
     def _angle(self, t: float) -> float:
-        if self._turn is None:
-            return 0.0
-        start, target = self._turn
-        elapsed = t - start
-        if elapsed < 0:
-            return 0.0
-        if elapsed < self.ramp:
-            return target * elapsed / self.ramp
-        if elapsed < self.ramp + self.hold:
-            return target
-        back = elapsed - self.ramp - self.hold
-        if back < self.ramp:
-            return target * (1 - back / self.ramp)
-        self._turn = None
-        return 0.0
+        """Turn the card towards the current goal at ``max_degrees / ramp`` degrees a second."""
+        dt = 0.0 if self._last_t is None else t - self._last_t
+        self._last_t = t
+        goal = 0.0
+        if self._turn is not None:
+            start, target = self._turn
+            if t >= start:
+                goal = target
+                if self._angle_now == target and self._held_since is None:
+                    self._held_since = t
+                if self._held_since is not None and t - self._held_since >= self.hold:
+                    self._turn, self._held_since, goal = None, None, 0.0
+        step = self.max_degrees / self.ramp * dt
+        self._angle_now = (
+            min(goal, self._angle_now + step) if goal > self._angle_now else max(goal, self._angle_now - step)
+        )
+        return self._angle_now
 
     def next_frame(self, reply: dict[str, Any] | None, t: float) -> np.ndarray | None:
         if self._announcements.update(reply, t) and self._announcements.current:
@@ -248,14 +259,21 @@ class Spliced:
 
 
 class TwoFaces(Replay):
-    """The two-person clip, scaled up to 640 px wide, playing forward and back."""
+    """The two-person clip, scaled up to 640 px wide, every frame once, forward and back, with
+    sensor noise (so it is not refused as repeated frames first)."""
 
     CLIP = "sample-videos__head-pose-face-detection-female-and-male.gif"
 
-    def __init__(self) -> None:
+    def __init__(self, *, noise: float = 2.0, seed: int = 0) -> None:
         clip = load_clip(self.CLIP)
         height, width = clip.frames[0].shape[:2]
         scale = 640 / width
         size = (640, round(height * scale))
         frames = tuple(cv2.resize(f, size, interpolation=cv2.INTER_CUBIC) for f in clip.frames)
-        super().__init__(Clip(clip.name, frames, clip.fps), loop=True)
+        super().__init__(Clip(clip.name, frames, clip.fps), every_frame=True, loop=True)
+        self.noise = noise
+        self._rng = np.random.default_rng(seed)
+
+    def next_frame(self, reply: dict[str, Any] | None, t: float) -> np.ndarray | None:
+        frame = super().next_frame(reply, t)
+        return None if frame is None else add_sensor_noise(frame, self._rng, self.noise)

@@ -34,7 +34,9 @@ __all__ = ["D0_SMILE", "D3_TURN_LEFT", "D3_TURN_RIGHT", "D9", "D9_BLINK", "PERFO
 D9 = Performance(
     "LivePortrait__d9.mp4",
     neutral=Span(0.65, 1.15),
-    actions={"blink": (Span(1.15, 1.65),), "smile": (Span(9.70, 15.20),)},
+    # The smile's onset and the same frames backwards (the smile fading): the clip's smile lasts
+    # 5 s with the head turning and the eyes closing, and only then returns to neutral.
+    actions={"blink": (Span(1.15, 1.65),), "smile": (Span(9.60, 10.05), Span(10.05, 9.60))},
     id_photo=16.9,
 )
 D9_BLINK = Performance(D9.clip, neutral=D9.neutral, actions={"blink": D9.actions["blink"]}, id_photo=D9.id_photo)

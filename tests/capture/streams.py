@@ -116,9 +116,11 @@ class CooperativeUser:
     """A real person (a real clip) doing what the server asks, when it asks.
 
     ``reaction`` is the range of human reaction times (seconds, drawn per challenge); ``noise``
-    the sigma of sensor noise added to every frame (0 sends the clip's frames as they are).
-    Frames are chosen by clip time, so a 30 fps clip is resampled to the stream's rate; a frame is
-    never sent twice in a row.
+    the sigma of sensor noise added to every frame. Holding still replays the neutral span's
+    frames back and forth, and a camera never sends the same picture twice: without fresh noise
+    those revisited frames are exact repeats of frames sent a moment before. Frames are chosen by
+    clip time, so a 30 fps clip is resampled to the stream's rate; the same clip frame is never
+    used twice in a row.
     """
 
     def __init__(
@@ -126,7 +128,7 @@ class CooperativeUser:
         performance: Performance,
         *,
         reaction: tuple[float, float] = (0.3, 0.6),
-        noise: float = 0.0,
+        noise: float = 2.0,
         seed: int = 0,
     ) -> None:
         self.performance = performance
