@@ -14,7 +14,16 @@ import { $, element, show } from "./dom.js";
 import { renderResult } from "./result.js";
 import { GUIDANCE, PHASES, describe } from "./words.js";
 
-const state = { wallet: null, session: null, idImage: null, credential: null, busy: false, capture: null, total: 0 };
+const state = {
+  wallet: null,
+  session: null,
+  idImage: null,
+  credential: null,
+  busy: false,
+  capture: null,
+  total: 0,
+  reached: 0, // challenges announced in this take
+};
 const camera = new Camera($("video"));
 
 function showError(err) {
@@ -126,6 +135,7 @@ function markChallenges(reply) {
 
 function onReady(ready) {
   state.total = ready.challenges;
+  state.reached = 0;
   renderChallengeList(ready.challenges);
   setProgress(0, ready.challenges);
   setGuide(PHASES.baseline, { phase: "baseline" });
@@ -137,6 +147,7 @@ function onReply(reply) {
   markChallenges(reply);
   setGuidance(reply.guidance);
   if (reply.phase === "challenge" && reply.challenge) {
+    state.reached = Math.max(state.reached, reply.challenge.index + 1);
     const { title, text } = describe(reply.challenge.type);
     setGuide(
       { title: `${reply.challenge.index + 1} of ${reply.challenge.of}: ${title}`, text },
@@ -184,7 +195,7 @@ async function attempt() {
   state.capture = null;
   camera.stop();
   setGuide(PHASES.done, { phase: "done" });
-  renderResult(result);
+  renderResult(result, state.reached);
   show("camera-panel", false);
   if (!result.passed) {
     show("retry", typeof result.attemptsLeft === "number" && result.attemptsLeft > 0);

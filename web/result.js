@@ -19,11 +19,15 @@ function checkLine(label, passed) {
   );
 }
 
-function renderChecks(checks) {
+// reached: how many challenges were announced in this take; later ones were never asked for.
+function renderChecks(checks, reached) {
   if (!checks) return element("ul", { className: "checks" });
   const judged = checks.live !== null && checks.live !== undefined;
   const items = [checkLine("live person (anti-spoofing)", judged ? Boolean(checks.live) : null)];
-  for (const c of checks.challenges || []) items.push(checkLine(`challenge: ${describe(c.type).title}`, Boolean(c.passed)));
+  (checks.challenges || []).forEach((c, i) => {
+    if (i < reached || c.passed) items.push(checkLine(`challenge: ${describe(c.type).title}`, Boolean(c.passed)));
+    else items.push(checkLine(`challenge ${i + 1}: not reached`, null));
+  });
   items.push(checkLine("same person in every frame", judged ? Boolean(checks.samePerson) : null));
   if (checks["3dTurn"] !== null && checks["3dTurn"] !== undefined) {
     items.push(checkLine("a real 3-D head turn", Boolean(checks["3dTurn"])));
@@ -35,7 +39,7 @@ function renderChecks(checks) {
 }
 
 // The take's verdict in #result: each check passed or failed, and the reasons in plain words.
-export function renderResult(result) {
+export function renderResult(result, reached = Infinity) {
   const box = $("result");
   box.dataset.status = result.passed ? "passed" : "failed";
   const children = [
@@ -55,7 +59,7 @@ export function renderResult(result) {
       ),
     );
   }
-  children.push(renderChecks(result.checks));
+  children.push(renderChecks(result.checks, reached));
   if (!result.passed && typeof result.attemptsLeft === "number") {
     children.push(element("p", { className: "muted", text: `Attempts left in this session: ${result.attemptsLeft}` }));
   }

@@ -66,7 +66,7 @@ class LiveServer:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("LIVECRED_SESSION_CHALLENGES", SESSION_CHALLENGES)
             self.settings = Settings(models_dir=MODELS_DIR, state_dir=state_dir, public_url=self.url)
-        config = uvicorn.Config(create_app(self.settings), log_level="warning", ws="none", lifespan="on")
+        config = uvicorn.Config(create_app(self.settings), log_level="warning", ws="websockets-sansio", lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
