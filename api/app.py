@@ -28,7 +28,7 @@ from api.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
 from api.openapi import install_openapi
 from api.ratelimit import FACE_ROUTES, RateLimitMiddleware, build_rate_limits
 from api.routes import capture as capture_routes
-from api.routes import credentials, faces, health, interactive, publish
+from api.routes import credentials, faces, health, interactive, presentations, publish
 from api.routes import fhe as fhe_routes
 from api.routes import oid4vci as oid4vci_routes
 from api.routes import sessions as sessions_routes
@@ -72,7 +72,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state = app.state
     state.settings = settings
     # Per-route body limits (path prefix -> bytes) for routes that take more than two images.
-    state.body_limits = {"/credentials/": 256 * 1024}
+    state.body_limits = {"/credentials/": 256 * 1024, "/presentations/": 256 * 1024}
     # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
     state.issuer = build_issuer(settings)
     logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
@@ -168,6 +168,7 @@ def build_pools(settings: Settings) -> Pools:
 _ADMISSION: tuple[tuple[re.Pattern[str], str], ...] = (
     *((compile_path(path)[0], "inference") for path in FACE_ROUTES),
     (compile_path("/credentials/verify")[0], "verification"),
+    (compile_path("/presentations/verify")[0], "verification"),
     (compile_path("/credentials/issue")[0], "verification"),
 )
 
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(faces.router)
     app.include_router(interactive.router)
     app.include_router(credentials.router)
+    app.include_router(presentations.router)
     app.include_router(publish.router)
     app.include_router(fhe_routes.router)
     app.include_router(zk_routes.router)

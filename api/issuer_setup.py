@@ -31,6 +31,7 @@ from issuer import (
     database_engine,
 )
 from wallet import CapturePolicy, Lockout, LockoutPolicy, SessionPolicy, SessionStore, Wallet, WalletConfig
+from zk import scale_threshold
 
 logger = logging.getLogger("livecred.issuer")
 
@@ -67,6 +68,10 @@ def issuer_config(settings: Settings) -> IssuerConfig:
         proof_type=settings.proof_type,
         status_purpose=settings.status_purpose,
         trusted_context_urls=tuple(settings.trusted_context_urls),
+        trusted_issuers=tuple(settings.trusted_issuers),
+        status_mode=settings.verify_status,
+        max_age=timedelta(seconds=settings.verify_max_age_seconds) if settings.verify_max_age_seconds else None,
+        min_face_match_threshold=scale_threshold(settings.credential_min_face_match_confidence),
     )
 
 

@@ -100,6 +100,8 @@ ROUTE_FAMILIES: Mapping[tuple[str, str], tuple[str, bool]] = {
     ("POST", "/credential"): ("credentials", True),
     ("POST", "/sessions/{session_id}/credential"): ("credentials", False),
     ("POST", "/credentials/verify"): ("verifications", False),
+    ("POST", "/presentations/verify"): ("verifications", False),
+    ("POST", "/challenges"): ("verifications", False),
     **{("POST", path): ("faces", False) for path in FACE_ROUTES},
 }
 

@@ -109,7 +109,9 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="Bearer token for the admin endpoints; unset disables them."
     )
-    credential_validity_days: float = Field(365.0, ge=0, description="expirationDate = issuance + this; 0 = none.")
+    credential_validity_days: float = Field(
+        30.0, ge=0, description="expirationDate = issuance + this; 0 = none (liveness is a fact of a moment)."
+    )
     proof_type: Literal["eddsa-rdfc-2022", "Ed25519Signature2020"] = "eddsa-rdfc-2022"
     status_purpose: Literal["revocation", "suspension"] = "revocation"
     status_list_size: int = Field(
@@ -120,6 +122,19 @@ class Settings(BaseSettings):
     )
     credential_min_face_match_confidence: float = Field(
         0.6, ge=0.0, le=1.0, description="Lowest face-match threshold a credential's Groth16 evidence may prove."
+    )
+    # Verification policy (issue 15): who is trusted, and whether status that cannot be checked fails.
+    trusted_issuers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["self"],
+        description="Comma-separated issuer DIDs whose credentials verify; 'self' = this service's DID.",
+    )
+    verify_status: Literal["strict", "lenient"] = Field(
+        "strict",
+        description="strict: a status that cannot be checked (or a LivenessCredential without one) fails; "
+        "lenient: it is a warning.",
+    )
+    verify_max_age_seconds: int = Field(
+        0, ge=0, description="Oldest liveness check (credentialSubject.timestamp) that verifies; 0 = no limit."
     )
     did_web_timeout: float = Field(
         5.0, gt=0, le=60, description="Deprecated: outbound_deadline_seconds (still honoured when only this is set)."
@@ -305,6 +320,19 @@ class Settings(BaseSettings):
     outbound_failure_ttl_seconds: float = Field(
         60.0, ge=0, le=3600, description="A failed host or URL is not fetched again for this long; 0 = always retry."
     )
+
+    @field_validator("trusted_issuers", mode="before")
+    @classmethod
+    def _split_trusted_issuers(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("trusted_issuers")
+    @classmethod
+    def _valid_trusted_issuers(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v != "self" and (not v.startswith("did:") or "#" in v or len(v) > 1024)]
+        if bad or not value:
+            raise ValueError("LIVECRED_TRUSTED_ISSUERS: comma-separated DIDs (no fragments) or 'self'")
+        return value
 
     @field_validator("outbound_allow_hosts", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ from issuer._exceptions import (
     ContextNotAllowed,
     CredentialNotFound,
     CredentialTooComplex,
+    DuplicateCredentialId,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InvalidCredential,
@@ -22,6 +23,7 @@ from issuer._exceptions import (
 )
 from issuer.bitstring import MIN_LIST_BITS, bit_at, bits_from_indexes, decode_list, encode_list
 from issuer.canonical import canonicalize, expand_strict
+from issuer.challenges import ChallengeStore
 from issuer.complexity import DEFAULT_LIMITS, BoundedURDNA2015, ComplexityLimits, check_structure
 from issuer.contexts import (
     CREDENTIALS_V1,
@@ -44,6 +46,9 @@ from issuer.credential import (
 )
 from issuer.database import database_engine
 from issuer.idempotency import IdempotencyStore, parse_idempotency_key
+from issuer.outcomes import EVIDENCE_MEANING, CheckOutcome, VerificationResult
+from issuer.policy import STATUS_MODES, StatusMode, VerificationPolicy
+from issuer.presentations import PresentationVerifier
 from issuer.proofs import (
     ED25519_SIGNATURE_2020,
     EDDSA_RDFC_2022,
@@ -56,26 +61,33 @@ from issuer.proofs import (
     verify_proof,
     with_suite_context,
 )
+from issuer.relying_party import build_verifier, verify_credential, verify_presentation
 from issuer.schema import liveness_schema, schema_errors
-from issuer.service import Issuer, IssuerConfig, RemoteStatusSource
+from issuer.service import DEFAULT_VALIDITY, Issuer, IssuerConfig, RemoteStatusSource
+from issuer.signed_view import signed_view
+from issuer.status_check import StatusListSource
 from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition
-from issuer.verify import CheckOutcome, CredentialVerifier, EvidenceChecker, StatusListSource, VerificationResult
+from issuer.verify import CredentialVerifier, EvidenceChecker
 
 __all__ = [
     "CREDENTIALS_V1",
     "CREDENTIALS_V2",
     "DATA_INTEGRITY_V2",
     "DEFAULT_LIMITS",
+    "DEFAULT_VALIDITY",
     "ED25519_2020_V1",
     "ED25519_SIGNATURE_2020",
     "EDDSA_RDFC_2022",
+    "EVIDENCE_MEANING",
     "LIVENESS_CONTEXT_PATH",
     "MIN_LIST_BITS",
     "PROOF_TYPES",
     "PURPOSES",
     "SCHEMA_PATH",
+    "STATUS_MODES",
     "BoundedURDNA2015",
     "CanonicalizationTooComplex",
+    "ChallengeStore",
     "CheckOutcome",
     "ComplexityLimits",
     "ContextLoader",
@@ -84,6 +96,7 @@ __all__ = [
     "CredentialRecord",
     "CredentialTooComplex",
     "CredentialVerifier",
+    "DuplicateCredentialId",
     "EvidenceChecker",
     "IdempotencyKeyInUse",
     "IdempotencyKeyReused",
@@ -96,20 +109,24 @@ __all__ = [
     "IssuerKeyError",
     "IssuerStore",
     "ParsedProof",
+    "PresentationVerifier",
     "ProofCheck",
     "RemoteStatusSource",
     "SchemaValidationError",
     "StatusChangeRefused",
     "StatusListNotFound",
     "StatusListSource",
+    "StatusMode",
     "StatusPosition",
     "StoreUnavailable",
     "UndefinedTerms",
     "UnsupportedProofType",
+    "VerificationPolicy",
     "VerificationResult",
     "bit_at",
     "bits_from_indexes",
     "build_liveness_credential",
+    "build_verifier",
     "canonicalize",
     "check_signature",
     "check_structure",
@@ -128,6 +145,9 @@ __all__ = [
     "parse_proof",
     "schema_errors",
     "schema_url",
+    "signed_view",
+    "verify_credential",
+    "verify_presentation",
     "verify_proof",
     "with_suite_context",
     "xsd_datetime",

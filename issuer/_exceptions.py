@@ -14,6 +14,7 @@ one too complex to process at all (``CredentialTooComplex``)::
     ├── CredentialNotFound         no credential with that id was issued here
     ├── StatusListNotFound         no status list with that id
     ├── StatusChangeRefused        e.g. un-revoking, or suspending a credential with a revocation entry
+    ├── DuplicateCredentialId      a credential with this id was already issued here
     ├── IssuerKeyError             the issuer key is missing, unreadable or inconsistent
     ├── StoreUnavailable           the issuer database cannot be reached or written
     ├── InvalidIdempotencyKey      an ``Idempotency-Key`` that is not a short printable string
@@ -81,6 +82,10 @@ class StatusListNotFound(IssuerError):
 
 class StatusChangeRefused(IssuerError):
     code = "status_change_refused"
+
+
+class DuplicateCredentialId(IssuerError):
+    code = "duplicate_credential_id"
 
 
 class IssuerKeyError(IssuerError):

@@ -54,6 +54,15 @@ def _translate(exc: jsonld.JsonLdError) -> InvalidCredential:
         ):
             return ContextNotAllowed("a JSON-LD context is not in the allowlist of vendored contexts")
         cause = cause.__cause__
+    if "protected term" in str(exc):
+        # Two contexts define one term differently (e.g. a context written for VC 1.1 after the
+        # VC 2.0 context): say so, or the caller cannot tell what to change.
+        term = (getattr(exc, "details", None) or {}).get("term")
+        named = f" ({str(term)[:100]})" if isinstance(term, str) else ""
+        return InvalidCredential(
+            f"the @context entries clash: a later context redefines a protected term{named} "
+            "of an earlier one; use contexts written for the same data model version"
+        )
     return InvalidCredential("the document is not valid JSON-LD")
 
 

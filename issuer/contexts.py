@@ -22,9 +22,13 @@ DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 ED25519_2020_V1 = "https://w3id.org/security/suites/ed25519-2020/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
+# W3C Bitstring Status List v1.0: the terms of a status entry in a VC 1.1 credential (VC 2.0
+# carries them in its own context). Standard verifiers look for this URL before checking status.
+STATUS_LIST_V1 = "https://www.w3.org/ns/credentials/status/v1"
 
 LIVENESS_CONTEXT_PATH = "/contexts/liveness/v1"
 SCHEMA_PATH = "/schemas/LivenessCredential.json"
+SCHEMA_PATH_V2 = "/schemas/LivenessCredential-v2.json"
 # The URL in the committed schema's $metadata: the service's default public URL.
 DEFAULT_PUBLIC_URL = "http://localhost:5003"
 
@@ -35,6 +39,7 @@ _VENDORED = {
     MULTIKEY_V1: "multikey-v1.jsonld",
     ED25519_2020_V1: "ed25519-signature-2020-v1.jsonld",
     DID_V1: "did-v1.jsonld",
+    STATUS_LIST_V1: "vc-bitstring-status-list-v1.jsonld",
 }
 _CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"

@@ -17,7 +17,7 @@ canonicalisation and the signature (``check_signature``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,8 @@ class ProofCheck:
     verified: bool
     verification_method: str | None
     reason: str | None = None
+    # A machine code where the caller must tell this failure apart (``untrusted_issuer``).
+    code: str | None = None
 
 
 def _contexts(document: dict[str, Any]) -> list[Any]:
@@ -75,7 +77,17 @@ def _hash_data(document: dict[str, Any], options: dict[str, Any], loader: Contex
     return proof_hash + doc_hash
 
 
-def proof_options(proof_type: str, verification_method: str, created: str, purpose: str) -> dict[str, Any]:
+def proof_options(
+    proof_type: str,
+    verification_method: str,
+    created: str,
+    purpose: str,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    """The proof's options; ``challenge`` and ``domain`` bind a presentation to one verifier's request."""
+    bound = {k: v for k, v in (("challenge", challenge), ("domain", domain)) if v is not None}
     if proof_type == EDDSA_RDFC_2022:
         return {
             "type": "DataIntegrityProof",
@@ -83,6 +95,7 @@ def proof_options(proof_type: str, verification_method: str, created: str, purpo
             "created": created,
             "verificationMethod": verification_method,
             "proofPurpose": purpose,
+            **bound,
         }
     if proof_type == ED25519_SIGNATURE_2020:
         return {
@@ -90,6 +103,7 @@ def proof_options(proof_type: str, verification_method: str, created: str, purpo
             "created": created,
             "verificationMethod": verification_method,
             "proofPurpose": purpose,
+            **bound,
         }
     raise UnsupportedProofType(f"unsupported proof type {proof_type!r}; use one of {', '.join(PROOF_TYPES)}")
 
@@ -103,11 +117,13 @@ def create_proof(
     loader: ContextLoader,
     proof_type: str = EDDSA_RDFC_2022,
     purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> dict[str, Any]:
     """Sign ``document`` (which must already carry the suite's context) and return it with ``proof``."""
     if "proof" in document:
         raise InvalidCredential("the credential already has a proof")
-    options = proof_options(proof_type, verification_method, created, purpose)
+    options = proof_options(proof_type, verification_method, created, purpose, challenge=challenge, domain=domain)
     if not _defines_suite(_contexts(document), proof_type):
         raise InvalidCredential(f"the credential's @context must include {SUITE_CONTEXT[proof_type]}")
     signature = key.sign(_hash_data(document, options, loader, signing=True))
@@ -202,8 +218,12 @@ def verify_proof(
     *,
     expected_purpose: str = "assertionMethod",
     expected_controller: str | None = None,
+    trusted_controllers: Container[str] | None = None,
 ) -> ProofCheck:
     """Check the single proof on ``document``. ``lookup_key(vm_id, purpose)`` resolves the key.
+
+    With ``trusted_controllers``, a proof by any other DID fails with code ``untrusted_issuer``
+    before its key is resolved or any JSON-LD work is done.
 
     Raises ``CredentialTooComplex`` for a document past the complexity bounds, and ``FetchBusy``
     when the key cannot be fetched now.
@@ -211,8 +231,11 @@ def verify_proof(
     parsed = parse_proof(document, expected_purpose=expected_purpose, expected_controller=expected_controller)
     if isinstance(parsed, ProofCheck):
         return parsed
-    # An issuer policy (trusted issuers) belongs here: after the shape, before any resolution or
-    # JSON-LD work.
+    # The issuer policy: after the shape, before any resolution or JSON-LD work, so that an
+    # untrusted issuer costs nothing (no did:web fetch, no canonicalisation).
+    controller = parsed.verification_method.partition("#")[0]
+    if trusted_controllers is not None and controller not in trusted_controllers:
+        return ProofCheck(False, parsed.verification_method, "the signer is not a trusted issuer", "untrusted_issuer")
     try:
         key = lookup_key(parsed.verification_method, expected_purpose)
     except FetchBusy:

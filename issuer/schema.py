@@ -18,17 +18,27 @@ from jsonschema import Draft202012Validator, FormatChecker
 from issuer.contexts import SCHEMAS_DIR, liveness_context_url
 
 SCHEMA_FILE = SCHEMAS_DIR / "LivenessCredential.json"
+# The VC Data Model 2.0 variant: the same claims, dated by validFrom / validUntil.
+SCHEMA_FILE_V2 = SCHEMAS_DIR / "LivenessCredential-v2.json"
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 
 
 @cache
-def _published_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+def _published_schema(v2: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((SCHEMA_FILE_V2 if v2 else SCHEMA_FILE).read_text(encoding="utf-8"))
     return schema
 
 
-def liveness_schema(public_url: str | None = None) -> dict[str, Any]:
+def is_vc2(credential: object) -> bool:
+    """Whether ``credential`` is a VC Data Model 2.0 document (its first context says so)."""
+    ctx = credential.get("@context") if isinstance(credential, dict) else None
+    first = ctx[0] if isinstance(ctx, list) and ctx else ctx
+    return first == CREDENTIALS_V2
+
+
+def liveness_schema(public_url: str | None = None, *, v2: bool = False) -> dict[str, Any]:
     """The schema as published by a service at ``public_url`` (its context URL filled in)."""
-    schema = copy.deepcopy(_published_schema())
+    schema = copy.deepcopy(_published_schema(v2))
     if public_url is not None:
         schema["$metadata"]["uris"]["jsonLdContext"] = liveness_context_url(public_url)
     return schema
@@ -56,8 +66,8 @@ def _format_checker() -> FormatChecker:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    schema = _published_schema()
+def _validator(v2: bool = False) -> Draft202012Validator:
+    schema = _published_schema(v2)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=_format_checker())
 
@@ -69,7 +79,8 @@ def schema_errors(credential: object) -> list[dict[str, str]]:
     sent is echoed back at length.
     """
     errors: list[dict[str, str]] = []
-    for error in sorted(_validator().iter_errors(credential), key=lambda e: list(map(str, e.absolute_path))):
+    validator = _validator(is_vc2(credential))
+    for error in sorted(validator.iter_errors(credential), key=lambda e: list(map(str, e.absolute_path))):
         path = "/".join(str(p) for p in error.absolute_path) or "(root)"
         entry = {"path": path, "message": _describe(error.validator, error.validator_value, error.instance)}
         if entry not in errors:

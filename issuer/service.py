@@ -30,8 +30,9 @@ from did import (
 from issuer._exceptions import CredentialTooComplex, InvalidCredential, SchemaValidationError
 from issuer.bitstring import bits_from_indexes, encode_list
 from issuer.canonical import canonicalize
+from issuer.challenges import ChallengeStore
 from issuer.complexity import check_structure
-from issuer.contexts import CREDENTIALS_V1, CREDENTIALS_V2, ContextLoader, liveness_context_url
+from issuer.contexts import CREDENTIALS_V1, CREDENTIALS_V2, STATUS_LIST_V1, ContextLoader, liveness_context_url
 from issuer.credential import (
     build_liveness_credential,
     face_match_proof_evidence,
@@ -39,22 +40,47 @@ from issuer.credential import (
     parse_datetime,
     xsd_datetime,
 )
+from issuer.policy import StatusMode, VerificationPolicy
+from issuer.presentations import PresentationVerifier
 from issuer.proofs import EDDSA_RDFC_2022, PROOF_TYPES, create_proof, with_suite_context
-from issuer.schema import schema_errors
+from issuer.schema import is_vc2, schema_errors
 from issuer.store import IssuerStore, StatusPosition
 from issuer.verify import CredentialVerifier, EvidenceChecker, VerificationResult
 
 STATUS_PATH = "/status/"
 
 
+# Liveness is a fact of a moment: a face was live in front of a camera then. 30 days bounds how
+# long a stolen or shared credential stays useful without forcing a check on every visit; a
+# relying party that needs fresher evidence sets a verification max_age (issue 15).
+DEFAULT_VALIDITY = timedelta(days=30)
+# In trusted_issuers, this service's own DID.
+SELF = "self"
+
+
 @dataclass(frozen=True, slots=True)
 class IssuerConfig:
     public_url: str
-    validity: timedelta | None = timedelta(days=365)
+    validity: timedelta | None = DEFAULT_VALIDITY
     proof_type: str = EDDSA_RDFC_2022
     status_purpose: str | None = "revocation"
     # Other livecred deployments whose context URL this verifier accepts.
     trusted_context_urls: tuple[str, ...] = ()
+    # The verifier's default policy. Issuers whose credentials count ("self" = this service's
+    # DID; empty = only this service); status strict or lenient; the oldest liveness check
+    # accepted; the lowest face-match threshold Groth16 evidence may prove (scaled by 10000).
+    trusted_issuers: tuple[str, ...] = ()
+    status_mode: StatusMode = "strict"
+    max_age: timedelta | None = None
+    min_face_match_threshold: int = 0
+
+
+def with_status_context(context: Any) -> Any:
+    """``@context`` with the W3C status list context after credentials v1 (VC 2.0 has the terms)."""
+    contexts = list(context) if isinstance(context, list) else [context]
+    if contexts[:1] != [CREDENTIALS_V1] or STATUS_LIST_V1 in contexts:
+        return context
+    return [contexts[0], STATUS_LIST_V1, *contexts[1:]]
 
 
 class RemoteStatusSource:
@@ -115,13 +141,23 @@ class Issuer:
             failure_ttl_seconds=self._fetcher.policy.failure_ttl_seconds,
         )
         self._remote_status = RemoteStatusSource(self._fetcher)
+        trusted = [self.did if t == SELF else t for t in config.trusted_issuers] or [self.did]
+        self.policy = VerificationPolicy(
+            frozenset(trusted),
+            status=config.status_mode,
+            max_age=config.max_age,
+            min_face_match_threshold=config.min_face_match_threshold,
+        )
         self.verifier = CredentialVerifier(
             self.resolver,
             self.loader,
+            policy=self.policy,
             status_source=self._status_source,
             evidence_checker=evidence_checker,
             clock=clock,
         )
+        self.presentations = PresentationVerifier(self.verifier)
+        self.challenges = ChallengeStore(store.engine, clock=clock)
         self._lists: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lists_lock = threading.Lock()
 
@@ -181,10 +217,13 @@ class Issuer:
         doc.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
         if not isinstance(doc["id"], str) or not 0 < len(doc["id"]) <= 200:
             raise InvalidCredential("the credential id must be a string of at most 200 characters")
-        doc.setdefault("issuanceDate", xsd_datetime(now))
-        if self.config.validity is not None and "expirationDate" not in doc:
-            start = parse_datetime(doc["issuanceDate"]) or now
-            doc["expirationDate"] = xsd_datetime(start + self.config.validity)
+        # VC 2.0 (first context credentials/v2) is dated by validFrom / validUntil, 1.1 by
+        # issuanceDate / expirationDate; each has its schema variant.
+        start_key, end_key = ("validFrom", "validUntil") if is_vc2(doc) else ("issuanceDate", "expirationDate")
+        doc.setdefault(start_key, xsd_datetime(now))
+        if self.config.validity is not None and end_key not in doc:
+            start = parse_datetime(doc[start_key]) or now
+            doc[end_key] = xsd_datetime(start + self.config.validity)
         return doc
 
     def issue(
@@ -212,13 +251,14 @@ class Issuer:
             holder_did=holder if isinstance(holder, str) else None,
             issuer_did=self.did,
             types=[str(t) for t in types],
-            issued_at=parse_datetime(doc["issuanceDate"]) or self.clock(),
-            expires_at=parse_datetime(doc.get("expirationDate")),
+            issued_at=parse_datetime(doc.get("issuanceDate", doc.get("validFrom"))) or self.clock(),
+            expires_at=parse_datetime(doc.get("expirationDate", doc.get("validUntil"))),
             purpose=purpose,
         )
         try:
             if position is not None:
                 doc["credentialStatus"] = self._status_entry(position)
+                doc["@context"] = with_status_context(doc["@context"])
             return create_proof(
                 doc,
                 self.key,
@@ -232,6 +272,8 @@ class Issuer:
             raise
 
     def _status_entry(self, position: StatusPosition) -> dict[str, Any]:
+        # The entry's terms come from the W3C status list context (VC 1.1) or credentials v2:
+        # standard verifiers (Digital Bazaar's vc-bitstring-status-list) check status only then.
         list_url = self.status_list_url(position.list_id)
         return {
             "id": f"{list_url}#{position.index}",
@@ -289,8 +331,17 @@ class Issuer:
         return self._remote_status(url)
 
     # verification ----------------------------------------------------------------------------
-    def verify(self, credential: object) -> VerificationResult:
-        return self.verifier.verify(credential)
+    def verify(self, credential: object, policy: VerificationPolicy | None = None) -> VerificationResult:
+        """Verify under ``policy``, by default the configured one (``self.policy``)."""
+        return self.verifier.verify(credential, policy)
+
+    def verify_presentation(
+        self, presentation: object, *, challenge: str, domain: str, policy: VerificationPolicy | None = None
+    ) -> VerificationResult:
+        """A holder-signed presentation over a challenge this service issued (``challenges``), once."""
+        return self.presentations.verify(
+            presentation, challenge=challenge, domain=domain, policy=policy, consume=self.challenges.consume
+        )
 
     def canonical_form(self, credential: dict[str, Any]) -> str:
         return canonicalize(credential, self.loader)

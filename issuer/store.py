@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from issuer._exceptions import (
     CredentialNotFound,
+    DuplicateCredentialId,
     IssuerError,
     StatusChangeRefused,
     StatusListNotFound,
@@ -286,7 +287,7 @@ class IssuerStore:
                 continue  # another issuer took the list's last slot: read again
             except IntegrityError as exc:
                 if self.get(credential_id, missing_ok=True) is not None:
-                    raise StatusChangeRefused("a credential with this id was already issued") from exc
+                    raise DuplicateCredentialId("a credential with this id was already issued") from exc
                 continue  # the random index was taken, or another issuer opened the next list: again
             except SQLAlchemyError as exc:
                 raise StoreUnavailable(f"the issuer database failed ({type(exc).__name__})") from exc

@@ -80,8 +80,16 @@ export function captureUrl(sessionId) {
   return address.toString();
 }
 
-export function verifyCredential(credential) {
-  return call("credentials/verify", { json: { verifiableCredential: credential } });
+export async function verifyCredential(credential) {
+  try {
+    return await call("credentials/verify", { json: { verifiableCredential: credential } });
+  } catch (error) {
+    // VC-API: a credential that does not verify is a 400 whose body is the verdict itself.
+    if (error instanceof ApiError && error.status === 400 && typeof error.body.verified === "boolean") {
+      return error.body;
+    }
+    throw error;
+  }
 }
 
 // The page is served by the issuer itself, so an endpoint the metadata names under the issuer's

@@ -1,9 +1,9 @@
 """VC-API style credential routes: issue (admin), verify (public), status (admin).
 
 Issuing and status changes need ``Authorization: Bearer $LIVECRED_ADMIN_TOKEN``; without a
-configured token they are disabled (403), never open. Verification is public and always answers
-200 with a verdict for a well-formed request: a forged or revoked credential is
-``verified: false`` with the reasons, not an error. Issuing honours an ``Idempotency-Key``
+configured token they are disabled (403), never open. Verification is public and answers every
+well-formed request with a verdict in one body shape: 200 when verified, 400 (as the VC-API
+specifies) with ``verified: false`` and the reason codes when not. Issuing honours an ``Idempotency-Key``
 header, so that a retry does not mint a second credential (:mod:`issuer.idempotency`).
 """
 
@@ -13,10 +13,11 @@ import hmac
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import run_db, run_verification
-from issuer import IdempotencyStore, Issuer, parse_idempotency_key
+from issuer import IdempotencyStore, Issuer, VerificationResult, parse_idempotency_key
 
 router = APIRouter(tags=["credentials"])
 
@@ -67,15 +68,37 @@ class CheckDetail(BaseModel):
     check: str
     status: Literal["passed", "failed", "unchecked"]
     message: str
+    code: str | None = Field(None, description="Why the check did not pass (a reason code).")
 
 
 class VerifyResponse(BaseModel):
     verified: bool
+    issuer: str | None = Field(
+        description="The issuer's DID when it is trusted; null otherwise (nothing a client sent is echoed)."
+    )
+    trusted_issuer: bool = Field(
+        serialization_alias="trustedIssuer", description="Whether it is one of LIVECRED_TRUSTED_ISSUERS."
+    )
+    reasons: list[str] = Field(description="Reason codes of the failed checks (untrusted_issuer, revoked, ...).")
     checks: list[str]
     warnings: list[str]
     errors: list[str]
     details: list[CheckDetail]
     credential_status: str | None = Field(None, serialization_alias="credentialStatus")
+
+
+def verify_response(result: VerificationResult) -> VerifyResponse:
+    return VerifyResponse(
+        verified=result.verified,
+        issuer=result.issuer if result.trusted_issuer else None,
+        trusted_issuer=result.trusted_issuer,
+        reasons=result.reasons,
+        checks=result.checks,
+        warnings=result.warnings,
+        errors=result.errors,
+        details=[CheckDetail(check=o.name, status=o.status, message=o.message, code=o.code) for o in result.outcomes],
+        credential_status=result.credential_status,
+    )
 
 
 class StatusEntryUpdate(BaseModel):
@@ -140,17 +163,29 @@ async def issue(
     return IssueResponse(verifiable_credential=vc)
 
 
-@router.post("/credentials/verify", response_model=VerifyResponse, response_model_by_alias=True)
-async def verify(body: VerifyRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> VerifyResponse:
+VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Verified: every check passed (under the strict status policy, status was checked)."},
+    400: {
+        "model": VerifyResponse,
+        "description": "Not verified (VC-API): the same body, with `verified: false` and the `reasons`; "
+        "or a malformed request (`invalid_json` ...).",
+    },
+}
+
+
+def verdict(result: VerificationResult) -> JSONResponse:
+    """VC-API: a failed verification is a 400 with the same body as a successful one."""
+    body = verify_response(result).model_dump(mode="json", by_alias=True)
+    return JSONResponse(body, status_code=200 if result.verified else 400)
+
+
+@router.post(
+    "/credentials/verify", response_model=VerifyResponse, response_model_by_alias=True, responses=VERIFY_RESPONSES
+)
+async def verify(body: VerifyRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> JSONResponse:
+    """Verify a credential under this service's policy (LIVECRED_TRUSTED_ISSUERS, LIVECRED_VERIFY_STATUS ...)."""
     result = await run_verification(request, lambda: issuer.verify(body.verifiable_credential))
-    return VerifyResponse(
-        verified=result.verified,
-        checks=result.checks,
-        warnings=result.warnings,
-        errors=result.errors,
-        details=[CheckDetail(check=o.name, status=o.status, message=o.message) for o in result.outcomes],
-        credential_status=result.credential_status,
-    )
+    return verdict(result)
 
 
 @router.post(

@@ -12,6 +12,7 @@ from api.deps import run_db
 from api.routes.credentials import get_issuer
 from did import did_web_to_url
 from issuer import LIVENESS_CONTEXT_PATH, SCHEMA_PATH, Issuer, liveness_context, liveness_schema
+from issuer.contexts import SCHEMA_PATH_V2
 
 router = APIRouter(tags=["publishing"])
 
@@ -51,6 +52,11 @@ async def path_did(path: str, issuer: Issuer = Depends(get_issuer)) -> JSONRespo
 @router.get(SCHEMA_PATH, summary="The LivenessCredential JSON Schema")
 async def schema(issuer: Issuer = Depends(get_issuer)) -> JSONResponse:
     return _json(liveness_schema(issuer.public_url), "application/schema+json", 3600)
+
+
+@router.get(SCHEMA_PATH_V2, summary="The LivenessCredential JSON Schema for VC Data Model 2.0 credentials")
+async def schema_v2(issuer: Issuer = Depends(get_issuer)) -> JSONResponse:
+    return _json(liveness_schema(issuer.public_url, v2=True), "application/schema+json", 3600)
 
 
 @router.get(LIVENESS_CONTEXT_PATH, summary="The LivenessCredential JSON-LD context")

@@ -53,8 +53,10 @@ def issue(api: TestClient, body: dict[str, Any]) -> dict[str, Any]:
 
 def verify(api: TestClient, vc: Any) -> dict[str, Any]:
     response = api.post("/credentials/verify", json={"verifiableCredential": vc})
-    assert response.status_code == 200, response.json()
     result: dict[str, Any] = response.json()
+    # VC-API: verified is 200, not verified a 400 with the same body.
+    assert response.status_code == (200 if result.get("verified") else 400), result
+    assert {"verified", "issuer", "trustedIssuer", "reasons", "checks", "errors"} <= set(result), result
     return result
 
 
@@ -77,7 +79,8 @@ def test_issue_and_verify(api: TestClient) -> None:
     assert vc["credentialStatus"]["statusListCredential"].startswith(f"{PUBLIC}/status/")
     result = verify(api, vc)
     assert result["verified"] and result["errors"] == []
-    assert result["checks"] == ["proof", "schema", "validity", "status"]
+    assert result["checks"] == ["issuer", "proof", "schema", "validity", "status"]
+    assert result["issuer"] == vc["issuer"] and result["trustedIssuer"] and result["reasons"] == []
     assert result["credentialStatus"] == "active"
 
 
@@ -87,7 +90,10 @@ def test_issue_with_ed25519signature2020_and_without_status(api: TestClient) -> 
     )
     assert vc["proof"]["type"] == "Ed25519Signature2020" and "credentialStatus" not in vc
     assert "https://w3id.org/security/suites/ed25519-2020/v1" in vc["@context"]
-    assert verify(api, vc)["verified"]
+    # Signed fine, but a LivenessCredential that cannot be revoked fails the strict status policy.
+    result = verify(api, vc)
+    assert not result["verified"] and result["reasons"] == ["status_missing"]
+    assert "proof" in result["checks"]
 
 
 def test_invalid_credentials_are_refused_with_reasons(api: TestClient) -> None:
@@ -201,6 +207,7 @@ def test_credential_ids_are_unique_and_bounded(api: TestClient) -> None:
     issue(api, {"credential": fixed})
     again = api.post("/credentials/issue", json={"credential": fixed}, headers=ADMIN)
     assert again.status_code == 409 and "already issued" in again.json()["message"]
+    assert again.json()["code"] == "duplicate_credential_id"  # not a status change
     long_id = {**credential(), "id": "urn:x:" + "a" * 300}
     response = api.post("/credentials/issue", json={"credential": long_id}, headers=ADMIN)
     assert response.status_code == 422 and response.json()["code"] == "invalid_credential"
@@ -271,6 +278,8 @@ def test_a_busy_fetcher_is_503_not_a_verdict(api: TestClient, monkeypatch: pytes
     vc = _forged(issue(api, {"credential": credential()}), issuer="did:web:issuer.example")
     vc["proof"]["verificationMethod"] = "did:web:issuer.example#key-1"
     resolver = api.app.state.issuer.resolver  # type: ignore[attr-defined]
+    verifier = api.app.state.issuer.verifier  # type: ignore[attr-defined]
+    monkeypatch.setattr(verifier, "policy", verifier.policy.with_options(trusted_issuers={"did:web:issuer.example"}))
 
     def busy(did_url: str) -> Any:
         raise FetchBusy()

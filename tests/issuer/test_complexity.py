@@ -193,9 +193,29 @@ def test_a_failed_cheap_check_is_a_verdict_without_any_canonicalisation(
     bomb = forged(issuer.issue(liveness(issuer)), evidence=clique(30), credentialSubject=nested_subject(200))
     mutate(bomb)
     canonicalised.clear()  # issuing it canonicalised the genuine credential
-    result = issuer.verify(bomb)
+    # Trusting the forger too: the cheap proof checks themselves are under test, not the policy.
+    policy = issuer.policy.with_options(trusted_issuers=issuer.policy.trusted_issuers | {OTHER_DID, "did:key:zBAD"})
+    result = issuer.verify(bomb, policy)
     assert not result.verified
     assert result.errors[0].startswith("proof: ") and reason in result.errors[0]
+    assert canonicalised == []
+
+
+def test_an_untrusted_issuer_costs_no_resolution_and_no_canonicalisation(
+    issuer: Issuer, canonicalised: list[Any]
+) -> None:
+    bomb = forged(issuer.issue(liveness(issuer)), evidence=clique(30), credentialSubject=nested_subject(200))
+    bomb.update(issuer="did:web:attacker.example")
+    bomb["proof"]["verificationMethod"] = "did:web:attacker.example#key-1"
+    canonicalised.clear()
+
+    def no_fetch(did_url: str) -> Any:
+        raise AssertionError("an untrusted issuer's DID must not be resolved")
+
+    issuer.resolver.resolve = no_fetch  # type: ignore[method-assign]
+    result = issuer.verify(bomb)
+    assert not result.verified and result.reasons[0] == "untrusted_issuer"
+    assert result.issuer == "did:web:attacker.example" and not result.trusted_issuer
     assert canonicalised == []
 
 
@@ -269,7 +289,11 @@ def test_foreign_status_lists_past_the_bounds_fail_the_status_check(tmp_path: Pa
     me = Issuer(
         Ed25519KeyPair(SEED),
         verifier_store,
-        IssuerConfig(public_url=PUBLIC_URL, trusted_context_urls=(f"{other_url}/contexts/liveness/v1",)),
+        IssuerConfig(
+            public_url=PUBLIC_URL,
+            trusted_context_urls=(f"{other_url}/contexts/liveness/v1",),
+            trusted_issuers=(other.did,),
+        ),
         fetcher=Fetcher(transport=httpx.MockTransport(handler)),
         clock=clock,
     )

@@ -270,7 +270,11 @@ def test_foreign_status_lists_are_fetched_and_their_proof_checked(tmp_path: Path
     me = Issuer(
         Ed25519KeyPair(SEED),
         verifier_store,
-        IssuerConfig(public_url=PUBLIC_URL, trusted_context_urls=(f"{other_url}/contexts/liveness/v1",)),
+        IssuerConfig(
+            public_url=PUBLIC_URL,
+            trusted_context_urls=(f"{other_url}/contexts/liveness/v1",),
+            trusted_issuers=("self", other.did),
+        ),
         fetcher=Fetcher(transport=httpx.MockTransport(handler)),
         clock=clock,
     )

@@ -134,8 +134,10 @@ def test_a_person_following_the_page_gets_a_credential_that_verifies(
     finally:
         page.screenshot(path=str(screenshot), full_page=True)
 
-    # Offline, as any verifier would: the CLI resolves the issuer's did:key itself.
-    env = {**os.environ, "LIVECRED_PUBLIC_URL": live_server.url, "LIVECRED_STATE_DIR": str(tmp_path / "cli")}
+    # Offline, as the issuer's operator would: the CLI resolves the issuer's did:key itself, trusts
+    # the configured issuer and reads its status list from the issuer's database.
+    state = str(live_server.settings.state_dir)
+    env = {**os.environ, "LIVECRED_PUBLIC_URL": live_server.url, "LIVECRED_STATE_DIR": state}
     result = subprocess.run(
         [sys.executable, "-m", "api.cli", "credentials", "verify", str(downloaded)],
         cwd=REPO_ROOT,
