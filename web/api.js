@@ -52,14 +52,32 @@ async function call(path, { method = "POST", json, form, token } = {}) {
   return data;
 }
 
-export function createSession({ holderDid, deviceType, faceMatch }) {
-  return call("sessions", { json: { holderDid, deviceType, options: { faceMatch } } });
+// The issuer's identifier and endpoints, read once.
+let metadataPromise = null;
+function issuerMetadata() {
+  if (!metadataPromise) {
+    metadataPromise = call(".well-known/openid-credential-issuer", { method: "GET" }).catch((err) => {
+      metadataPromise = null;
+      throw err;
+    });
+  }
+  return metadataPromise;
 }
 
-export function sendFrames(sessionId, { baseline, challenges, idImage }) {
-  const body = { baseline, challenges };
-  if (idImage) body.idImage = idImage;
-  return call(`sessions/${encodeURIComponent(sessionId)}/frames`, { json: body });
+// A session needs proof that the wallet holds its DID's key: a key proof over a fresh c_nonce.
+export async function createSession({ wallet, deviceType, faceMatch }) {
+  const metadata = await issuerMetadata();
+  const issuer = String(metadata.credential_issuer).replace(/\/$/, "");
+  const { c_nonce: nonce } = await call(sameOrigin(metadata.nonce_endpoint, issuer), {});
+  const holderProof = await keyProof(wallet, { audience: metadata.credential_issuer, nonce });
+  return call("sessions", { json: { holderDid: wallet.did, deviceType, holderProof, options: { faceMatch } } });
+}
+
+// The session's live-capture WebSocket, on this origin.
+export function captureUrl(sessionId) {
+  const address = new URL(`sessions/${encodeURIComponent(sessionId)}/capture`, document.baseURI);
+  address.protocol = address.protocol === "https:" ? "wss:" : "ws:";
+  return address.toString();
 }
 
 export async function verifyCredential(credential) {

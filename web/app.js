@@ -1,39 +1,30 @@
-// The demo wallet's flow: key -> session -> camera bursts -> verdict -> OpenID4VCI -> credential.
+// The demo wallet's flow: key -> session -> live take over a WebSocket -> verdict -> OpenID4VCI
+// -> credential.
 //
-// Timing: the baseline is 5 frames 300 ms apart and each challenge 8 frames 200 ms apart, after a
-// short countdown. The server keeps the most neutral baseline frame and passes a challenge when
-// any frame of its burst shows the action, so the person only has to perform it at some point
-// while the progress bar runs.
+// The take is live: the camera streams about 12 frames a second to the service, which decides on
+// its own clock when to ask for each action and answers every frame with what it wants now. The
+// page shows that instruction, how many actions are done, and what is in the way (no face, two
+// faces, not neutral); at the end, each check's pass or fail and the reasons in plain words.
 
-import { ApiError, createSession, redeemOffer, sendFrames, verifyCredential } from "./api.js";
+import { captureUrl, createSession, redeemOffer, verifyCredential } from "./api.js";
 import { Camera, readIdImage } from "./camera.js";
+import { runCapture } from "./capture.js";
 import { forgetWallet, generateWallet, loadWallet, parseJwk, saveWallet, walletFromJwk } from "./wallet.js";
+import { $, element, show } from "./dom.js";
+import { renderResult } from "./result.js";
+import { GUIDANCE, PHASES, describe } from "./words.js";
 
-const BASELINE = { frames: 5, intervalMs: 300 };
-const CHALLENGE = { frames: 8, intervalMs: 200 };
-const COUNTDOWN = { ticks: 3, tickMs: 700 };
-
-const INSTRUCTIONS = {
-  smile: { title: "Smile", text: "Give a big smile, showing your teeth." },
-  blink: { title: "Close your eyes", text: "Close your eyes for a moment, then open them." },
-  turn_left: { title: "Turn to your left ←", text: "Turn your head towards your own left shoulder, then back." },
-  turn_right: { title: "Turn to your right →", text: "Turn your head towards your own right shoulder, then back." },
+const state = {
+  wallet: null,
+  session: null,
+  idImage: null,
+  credential: null,
+  busy: false,
+  capture: null,
+  total: 0,
+  reached: 0, // challenges announced in this take
 };
-const BASELINE_INSTRUCTION = { title: "Look straight at the camera", text: "Keep a neutral face, eyes open." };
-
-const $ = (id) => document.getElementById(id);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const state = { wallet: null, session: null, idImage: null, credential: null, busy: false };
 const camera = new Camera($("video"));
-
-function describe(challenge) {
-  return INSTRUCTIONS[challenge] || { title: challenge, text: `Perform: ${challenge}` };
-}
-
-function show(id, visible = true) {
-  $(id).hidden = !visible;
-}
 
 function showError(err) {
   const box = $("error");
@@ -48,17 +39,6 @@ function showError(err) {
   box.textContent = `${err.message || err} (${code})`;
   box.hidden = false;
   box.scrollIntoView({ block: "nearest" });
-}
-
-function element(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === "text") node.textContent = value;
-    else if (name.startsWith("data-")) node.setAttribute(name, value);
-    else node[name] = value;
-  }
-  for (const child of children) node.append(child);
-  return node;
 }
 
 // --- 1. the key -----------------------------------------------------------------------------
@@ -91,7 +71,7 @@ function logout() {
   renderWallet();
 }
 
-// --- 2. the session -------------------------------------------------------------------------
+// --- 2. the session and the live take -------------------------------------------------------
 
 function guessDeviceType() {
   const mobile = navigator.userAgentData ? navigator.userAgentData.mobile : /Mobi|Android|iPhone/i.test(navigator.userAgent);
@@ -100,6 +80,8 @@ function guessDeviceType() {
 }
 
 function resetSession() {
+  if (state.capture) state.capture.abort();
+  state.capture = null;
   camera.stop();
   state.session = null;
   state.credential = null;
@@ -107,160 +89,121 @@ function resetSession() {
   $("start").disabled = false;
 }
 
-function setStep(title, text, progress = 0) {
+// The guide carries the server's current state as data attributes too (phase, challenge type
+// and index), so assistive tools and tests can read what the page is asking for.
+function setGuide({ title, text }, data = {}) {
+  const guide = $("guide");
   $("step").textContent = title;
   $("instruction").textContent = text;
-  $("progress").value = progress;
+  for (const name of ["phase", "challenge", "challengeIndex"]) {
+    if (data[name] === undefined || data[name] === null) delete guide.dataset[name];
+    else guide.dataset[name] = String(data[name]);
+  }
 }
 
-function markChallenge(index, status) {
+function setGuidance(code) {
+  const box = $("guidance");
+  box.textContent = code ? GUIDANCE[code] || code : "";
+  box.hidden = !code;
+  if (code) box.dataset.code = code;
+  else delete box.dataset.code;
+}
+
+function setProgress(completed, total) {
+  $("progress").max = Math.max(1, total);
+  $("progress").value = completed;
+  $("progress-text").textContent = total ? `${completed} of ${total} done` : "";
+}
+
+function renderChallengeList(total) {
+  $("challenge-list").replaceChildren(
+    ...Array.from({ length: total }, (_, i) => element("li", { "data-status": "todo", text: `Action ${i + 1}` })),
+  );
+}
+
+function markChallenges(reply) {
   const items = $("challenge-list").children;
+  const current = reply.challenge;
   for (let i = 0; i < items.length; i++) {
-    if (i === index) items[i].dataset.status = status;
-    else if (items[i].dataset.status === "current") items[i].dataset.status = "done";
+    if (current && i === current.index) {
+      items[i].dataset.status = reply.phase === "challenge" ? "current" : items[i].dataset.status;
+      items[i].textContent = describe(current.type).title;
+    }
+    if (i < reply.completed) items[i].dataset.status = "done";
   }
 }
 
-function renderChallengeList(challenges) {
-  const list = $("challenge-list");
-  list.replaceChildren(
-    element("li", { "data-status": "todo", text: BASELINE_INSTRUCTION.title }),
-    ...challenges.map((c) => element("li", { "data-status": "todo", text: describe(c).title })),
-  );
+function onReady(ready) {
+  state.total = ready.challenges;
+  state.reached = 0;
+  renderChallengeList(ready.challenges);
+  setProgress(0, ready.challenges);
+  setGuide(PHASES.baseline, { phase: "baseline" });
 }
 
-async function countdown() {
-  const box = $("countdown");
-  for (let n = COUNTDOWN.ticks; n > 0; n--) {
-    box.textContent = String(n);
-    await sleep(COUNTDOWN.tickMs);
-  }
-  box.textContent = "";
-}
-
-function burstSize(limits, wanted) {
-  return Math.max(limits.min, Math.min(limits.max, wanted));
-}
-
-async function captureAll(session) {
-  const limits = session.frames || { baseline: { min: 1, max: 5 }, perChallenge: { min: 1, max: 8 } };
-  const challenges = session.challenges;
-  const total = challenges.length + 1;
-  renderChallengeList(challenges);
-
-  markChallenge(0, "current");
-  setStep(`Step 1 of ${total}: ${BASELINE_INSTRUCTION.title}`, BASELINE_INSTRUCTION.text);
-  await countdown();
-  const baseline = await camera.burst(burstSize(limits.baseline, BASELINE.frames), BASELINE.intervalMs, (i, n) => {
-    $("progress").value = i / n;
-  });
-
-  const bursts = [];
-  for (const [index, challenge] of challenges.entries()) {
-    const { title, text } = describe(challenge);
-    markChallenge(index + 1, "current");
-    setStep(`Step ${index + 2} of ${total}: ${title}`, text);
-    await countdown();
-    bursts.push(
-      await camera.burst(burstSize(limits.perChallenge, CHALLENGE.frames), CHALLENGE.intervalMs, (i, n) => {
-        $("progress").value = i / n;
-      }),
+function onReply(reply) {
+  const total = reply.challenge ? reply.challenge.of : state.total;
+  setProgress(reply.completed, total);
+  markChallenges(reply);
+  setGuidance(reply.guidance);
+  if (reply.phase === "challenge" && reply.challenge) {
+    state.reached = Math.max(state.reached, reply.challenge.index + 1);
+    const { title, text } = describe(reply.challenge.type);
+    setGuide(
+      { title: `${reply.challenge.index + 1} of ${reply.challenge.of}: ${title}`, text },
+      { phase: "challenge", challenge: reply.challenge.type, challengeIndex: reply.challenge.index },
     );
+  } else {
+    setGuide(PHASES[reply.phase] || PHASES.waiting, { phase: reply.phase });
   }
-  markChallenge(-1, "done");
-  return { baseline, challenges: bursts };
 }
 
-function checkLine(label, check, detail) {
-  const passed = Boolean(check && check.passed);
-  return element(
-    "li",
-    { "data-check": label, "data-passed": String(passed), className: passed ? "pass" : "fail" },
-    element("strong", { text: `${passed ? "✓ passed" : "✗ failed"}: ` }),
-    `${label}${detail ? ` — ${detail}` : ""}`,
-  );
-}
-
-const fixed = (value, digits = 2) => (typeof value === "number" ? value.toFixed(digits) : "?");
-
-function renderChecks(checks) {
-  const items = [];
-  if (!checks) return element("ul", { className: "checks" });
-  if (checks.antispoof) {
-    const a = checks.antispoof;
-    items.push(checkLine("live person (anti-spoofing)", a, `lowest score ${fixed(a.minScore)} over ${a.frames ?? "?"} frames`));
-  }
-  for (const c of checks.challenges || []) {
-    const detail = `change ${fixed(c.change, 1)}, needs ${fixed(c.threshold, 1)}${c.frame != null ? `, frame ${c.frame}` : ""}`;
-    items.push(checkLine(`challenge: ${describe(c.type).title}`, c, detail));
-  }
-  if (checks.samePerson) {
-    items.push(checkLine("same person in every frame", checks.samePerson, `lowest confidence ${fixed(checks.samePerson.minConfidence)}`));
-  }
-  if (checks.faceMatch) {
-    items.push(checkLine("matches the ID photo", checks.faceMatch, `confidence ${fixed(checks.faceMatch.confidence)}`));
-  }
-  return element("ul", { className: "checks" }, ...items);
-}
-
-function renderVerdict(passed, body) {
-  const result = $("result");
-  result.dataset.status = passed ? "passed" : "failed";
-  const heading = passed
-    ? "All checks passed."
-    : `Not passed: ${body.message || body.code}${body.code ? ` (${body.code})` : ""}`;
-  const children = [element("p", { className: passed ? "verdict pass" : "verdict fail", text: heading })];
-  if (!passed && Array.isArray(body.reasons) && body.reasons.length) {
-    children.push(element("p", { text: `Reasons: ${body.reasons.join(", ")}` }));
-  }
-  children.push(renderChecks(body.checks));
-  if (!passed && typeof body.attemptsLeft === "number") {
-    children.push(element("p", { className: "muted", text: `Attempts left in this session: ${body.attemptsLeft}` }));
-  }
-  result.replaceChildren(...children);
-  show("result-panel");
-}
-
-const RETRYABLE = new Set(["spoof_detected", "challenge_not_met", "face_mismatch", "id_mismatch"]);
-// Errors after which this session can take no more frames: only a new session helps.
+// Errors after which this session can take no more attempts: only a new session helps.
 const SESSION_OVER = new Set([
   "session_not_found", "session_expired", "session_completed", "attempts_exhausted", "locked_out",
+  "http_404", "http_410", "http_429",
 ]);
 
 function failed(err) {
+  if (state.capture) state.capture.abort();
+  state.capture = null;
   camera.stop();
   showError(err);
+  show("camera-panel", false);
   show("restart");
-  show("retry", state.session !== null && err instanceof ApiError && !SESSION_OVER.has(err.code) && !state.session.passed);
-  show("result-panel", true);
+  show("retry", state.session !== null && !state.session.passed && !SESSION_OVER.has(err.code));
 }
 
 async function attempt() {
   const session = state.session;
   show("result-panel", false);
   show("camera-panel");
+  setGuidance(null);
+  setProgress(0, 0);
+  $("challenge-list").replaceChildren();
+  setGuide(PHASES.connecting, { phase: "connecting" });
   $("camera-panel").scrollIntoView({ block: "start", behavior: "smooth" });
   await camera.start();
-  const frames = await captureAll(session);
+  state.capture = runCapture({
+    url: captureUrl(session.sessionId),
+    idImage: session.faceMatch ? state.idImage : undefined,
+    camera,
+    onReady,
+    onReply,
+  });
+  const result = await state.capture;
+  state.capture = null;
   camera.stop();
-  setStep("Checking…", "The service is checking your frames.", 1);
-  let verdict;
-  try {
-    verdict = await sendFrames(session.sessionId, { ...frames, idImage: session.faceMatch ? state.idImage : undefined });
-  } catch (err) {
-    if (!(err instanceof ApiError) || !err.body.checks) throw err;
-    // A failed check: show what failed, and offer another attempt while the session allows one.
-    const body = { code: err.code, message: err.message, ...err.body };
-    renderVerdict(false, body);
-    show("camera-panel", false);
-    show("retry", RETRYABLE.has(err.code) && typeof body.attemptsLeft === "number" && body.attemptsLeft > 0);
+  setGuide(PHASES.done, { phase: "done" });
+  renderResult(result, state.reached);
+  show("camera-panel", false);
+  if (!result.passed) {
+    show("retry", typeof result.attemptsLeft === "number" && result.attemptsLeft > 0);
     show("restart");
     return;
   }
   session.passed = true;
-  renderVerdict(true, verdict);
-  show("camera-panel", false);
-  await issue(verdict.credentialOffer);
+  await issue(result.credentialOffer);
   show("restart");
 }
 
@@ -278,9 +221,9 @@ async function start(event) {
   try {
     // The camera first: a refused camera should not spend a session.
     show("camera-panel");
-    setStep("Starting the camera…", "Allow the camera when your browser asks.");
+    setGuide({ title: "Starting the camera…", text: "Allow the camera when your browser asks." });
     await camera.start();
-    state.session = await createSession({ holderDid: state.wallet.did, deviceType: $("device-type").value, faceMatch });
+    state.session = await createSession({ wallet: state.wallet, deviceType: $("device-type").value, faceMatch });
     state.session.faceMatch = Boolean(state.session.faceMatch ?? faceMatch);
     show("retry", false);
     show("restart", false);

@@ -1,11 +1,11 @@
-// The camera: ask for it, show it, and take bursts of frames as JPEG data URLs.
+// The camera: ask for it, show it, and stream its frames as JPEG blobs while it runs.
 //
-// A burst keeps to a fixed schedule (frame i at start + i x interval) and only copies the video
-// into a canvas while it runs; JPEG encoding happens afterwards, so encoding time cannot stretch
-// the burst past the moment the person performs the action.
+// Frames are taken on a steady timer (about 12 fps) and handed on as soon as each is encoded;
+// nothing waits for the server, as a live camera would not. A frame is skipped, never queued,
+// when the previous one is still being encoded or the connection has too much unsent data
+// (the server sees a gap then, and says so, rather than a burst of stale frames).
 
-const MAX_WIDTH = 640;
-const JPEG_QUALITY = 0.92;
+const JPEG_QUALITY = 0.85;
 
 export class CameraError extends Error {
   constructor(code, message) {
@@ -21,6 +21,7 @@ export class Camera {
   constructor(video) {
     this.video = video;
     this.stream = null;
+    this.timer = null;
   }
 
   get active() {
@@ -35,7 +36,7 @@ export class Camera {
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({
         audio: false,
-        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
+        video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 }, facingMode: "user" },
       });
     } catch (err) {
       const denied = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
@@ -55,34 +56,44 @@ export class Camera {
   }
 
   stop() {
+    this.stopFrames();
     if (!this.stream) return;
     for (const track of this.stream.getTracks()) track.stop();
     this.stream = null;
     this.video.srcObject = null;
   }
 
-  grab() {
-    const { videoWidth: width, videoHeight: height } = this.video;
-    const scale = Math.min(1, MAX_WIDTH / width);
+  // Calls send(blob) with a JPEG of the current picture `fps` times a second, each at most
+  // maxWidth x maxHeight, until stopFrames(); canSend() false skips a frame.
+  startFrames({ fps, maxWidth, maxHeight, send, canSend = () => true }) {
+    this.stopFrames();
     const canvas = document.createElement("canvas");
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    canvas.getContext("2d").drawImage(this.video, 0, 0, canvas.width, canvas.height);
-    return canvas;
+    const context = canvas.getContext("2d", { alpha: false });
+    let encoding = false;
+    const tick = () => {
+      const { videoWidth: width, videoHeight: height } = this.video;
+      if (!this.stream || encoding || width === 0 || !canSend()) return;
+      const scale = Math.min(1, maxWidth / width, maxHeight / height);
+      canvas.width = Math.round(width * scale);
+      canvas.height = Math.round(height * scale);
+      context.drawImage(this.video, 0, 0, canvas.width, canvas.height);
+      encoding = true;
+      canvas.toBlob(
+        (blob) => {
+          encoding = false;
+          if (blob && this.timer !== null) send(blob);
+        },
+        "image/jpeg",
+        JPEG_QUALITY,
+      );
+    };
+    this.timer = setInterval(tick, Math.round(1000 / fps));
+    tick();
   }
 
-  // `count` frames, `intervalMs` apart; onFrame(taken, count) after each.
-  async burst(count, intervalMs, onFrame = () => {}) {
-    if (!this.stream) throw new CameraError("camera_unavailable", "the camera is not on");
-    const canvases = [];
-    const start = performance.now();
-    for (let i = 0; i < count; i++) {
-      const wait = start + i * intervalMs - performance.now();
-      if (wait > 0) await sleep(wait);
-      canvases.push(this.grab());
-      onFrame(i + 1, count);
-    }
-    return canvases.map((canvas) => canvas.toDataURL("image/jpeg", JPEG_QUALITY));
+  stopFrames() {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
   }
 }
 

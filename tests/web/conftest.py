@@ -20,12 +20,15 @@ import pytest
 import uvicorn
 
 from api import Settings, create_app
+from tests.capture.performances import D9
 from tests.conftest import MODELS_DIR, REPO_ROOT
 from tests.web.fake_camera import write_fake_camera
 
 CHROMIUM = Path("/usr/bin/chromium")
-# The challenges the fake camera can perform (it has no head turned to the left).
-SESSION_CHALLENGES = "smile,blink,turn_right"
+# The person the canvas camera shows (tests/web/canvas_camera.py), and the challenges sessions
+# draw: the ones that clip can perform (tests/capture/performances.py).
+CANVAS_PERFORMANCE = D9
+SESSION_CHALLENGES = "smile,blink"
 QUIET_CHROMIUM = [
     "--no-sandbox",
     "--disable-gpu",
@@ -63,7 +66,7 @@ class LiveServer:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("LIVECRED_SESSION_CHALLENGES", SESSION_CHALLENGES)
             self.settings = Settings(models_dir=MODELS_DIR, state_dir=state_dir, public_url=self.url)
-        config = uvicorn.Config(create_app(self.settings), log_level="warning", ws="none", lifespan="on")
+        config = uvicorn.Config(create_app(self.settings), log_level="warning", ws="websockets-sansio", lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 

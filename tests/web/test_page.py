@@ -68,7 +68,23 @@ def test_nothing_outside_the_page_files_is_served(client: TestClient, path: str)
 
 
 def test_the_page_loads_nothing_from_other_origins(client: TestClient) -> None:
-    for name in ("/", "/web/app.js", "/web/api.js", "/web/camera.js", "/web/wallet.js", "/web/style.css"):
+    for name in (
+        "/",
+        *(
+            f"/web/{n}"
+            for n in (
+                "app.js",
+                "api.js",
+                "camera.js",
+                "capture.js",
+                "dom.js",
+                "result.js",
+                "wallet.js",
+                "words.js",
+                "style.css",
+            )
+        ),
+    ):
         text = client.get(name).text
         assert "http://" not in text.replace("http://localhost", "") and "https://" not in text, name
 
