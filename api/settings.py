@@ -163,7 +163,7 @@ class Settings(BaseSettings):
         0.25, ge=0, le=5, description="An action before this long after its prompt is not a reaction to it."
     )
     capture_max_reaction_seconds: float = Field(
-        5.0, gt=0, le=60, description="The requested action must show within this long after its prompt."
+        3.0, gt=0, le=60, description="The requested action must show within this long after its prompt."
     )
     capture_delay_min_seconds: float = Field(0.8, ge=0, le=10, description="Shortest random wait before a prompt.")
     capture_delay_max_seconds: float = Field(1.6, ge=0, le=10, description="Longest random wait before a prompt.")

@@ -7,8 +7,9 @@ the face is back to neutral, after a random delay; it times everything by the se
 (the time each frame arrived), never by anything the client says::
 
     baseline --neutral reference held--> waiting --random delay, neutral--> challenge k
-        challenge k --action met after the announcement--> waiting (next) | done (last)
-    done: the judge's verdict over the whole take (liveness, same person, 3D turns, ID match)
+        challenge k --action met after the announcement--> waiting (next) | closing (last)
+    closing --at least min_frames in all--> done: the judge's verdict over the whole take
+        (liveness, same person, 3D turns, ID match)
 
 A take fails at the first of these, with a stable reason code:
 
@@ -126,14 +127,22 @@ class CapturePolicy:
     delay: tuple[float, float] = (0.8, 1.6)
     min_reaction: float = 0.25
     early_progress: float = 0.8
-    max_reaction: float = 5.0
+    # Measured on real clips played as a person reacting 0.3-0.6 s after the prompt: the action
+    # shows 0.67-1.17 s after it. 3 s leaves room for a slow reader; 5 s let a replayed
+    # recording meet a blink challenge by chance (people blink every few seconds).
+    max_reaction: float = 3.0
     hold_frames: int = 1
+    # How long an action must hold (seconds, first to last frame at progress >= 1): a deliberate
+    # eye closure ("close your eyes for a moment") outlasts a spontaneous blink (100-150 ms, 1-2
+    # frames at 12 fps, which alone would meet the challenge at random).
+    hold: tuple[tuple[str, float], ...] = (("blink", 0.15),)
     return_timeout: float = 5.0
     unrequested_progress: float = 1.0
     # Spontaneous blinks are human: they never count as an unrequested action.
     exempt: frozenset[str] = frozenset({"blink"})
-    # Pairs (requested, other) that a person shows together without meaning to.
-    tolerated: frozenset[tuple[str, str]] = frozenset()
+    # Pairs (requested, other) that a person shows together without meaning to: a smile with
+    # teeth measures 1.5-1.6 x the open-mouth threshold, and a wide-open mouth lifts the corners.
+    tolerated: frozenset[tuple[str, str]] = frozenset({("smile", "open_mouth"), ("open_mouth", "smile")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +198,7 @@ class CaptureMachine:
         self._announced_at = 0.0
         self._announced_index = 0
         self._met_run = 0
+        self._met_since = 0.0
         self._announcing = False
         self._returning: str | None = None
         self._turns: list[tuple[int, int]] = []
@@ -228,18 +238,18 @@ class CaptureMachine:
             guidance = "face_not_found"
         elif facts.faces > 1:
             guidance = "multiple_faces"
-        step = {"baseline": self._baseline, "waiting": self._waiting, "challenge": self._challenge}[self.phase]
-        failed, hint = step(facts, t)
+        steps = {"baseline": self._baseline, "waiting": self._waiting, "challenge": self._challenge}
+        failed, hint = steps[self.phase](facts, t) if self.phase in steps else (None, None)
         if failed:
             self._fail(failed)
             return None
-        if self.phase == "done":
+        if self.phase == "closing" and self._frames >= p.min_frames:
             self._finish()
             return None
         return {
             "type": "frame",
             "index": facts.index,
-            "phase": self.phase,
+            "phase": "done" if self.phase == "closing" else self.phase,
             "challenge": self._current() if self.phase == "challenge" else None,
             "completed": self.completed,
             "guidance": guidance or hint,
@@ -266,7 +276,8 @@ class CaptureMachine:
             return "repeated_frame"
         if self._frames >= 20 and self._repeats > p.max_repeat_fraction * self._frames:
             return "repeated_frame"
-        self._faces_run = self._faces_run + 1 if "multiple_faces" in facts.problems else 0
+        several = facts.faces >= 2 or "multiple_faces" in facts.problems
+        self._faces_run = self._faces_run + 1 if several else 0
         if self._faces_run >= p.multiple_faces_frames:
             return "multiple_faces"
         if facts.face_found:
@@ -348,17 +359,20 @@ class CaptureMachine:
                 return "challenge_too_early", None
             return None, None
         if progress >= 1.0:
+            if self._met_run == 0:
+                self._met_since = t
             self._met_run += 1
         else:
             self._met_run = 0
-        if self._met_run >= p.hold_frames:
+        hold = dict(p.hold).get(kind, 0.0)
+        if self._met_run >= p.hold_frames and t - self._met_since >= hold:
             if kind.startswith("turn_"):
                 self._turns.append((self._announced_index, facts.index))
             self._results.append((kind, True))
             self._returning = kind  # it may still show while the face comes back to neutral
             self.completed += 1
             if self.completed == len(self.challenges):
-                self.phase = "done"
+                self.phase = "closing"
             else:
                 self._start_waiting(t)
                 self._neutral_run = 0
@@ -373,12 +387,17 @@ class CaptureMachine:
 
     # the end -------------------------------------------------------------------------------------
     def _challenge_results(self) -> tuple[tuple[str, bool], ...]:
+        """The challenges announced so far and whether each was met: the ones never announced are
+        not named (a failed take must not reveal what the rest of the session would have asked)."""
         done = list(self._results)
-        return tuple(done + [(kind, False) for kind in self.challenges[len(done) :]])
+        if self.phase == "challenge" and len(done) < len(self.challenges):
+            done.append((self.challenges[len(done)], False))
+        return tuple(done)
 
     def _fail(self, reason: str) -> None:
+        results = self._challenge_results()
         self.phase = "done"
-        self.outcome = CaptureOutcome(False, (reason,), (), self._challenge_results())
+        self.outcome = CaptureOutcome(False, (reason,), (), results)
 
     def _finish(self) -> None:
         p = self.policy
@@ -394,3 +413,4 @@ class CaptureMachine:
         passed = not reasons and verdict.passed
         checks = tuple(kind for kind, ok in self._results if ok) + tuple(verdict.checks)
         self.outcome = CaptureOutcome(passed, tuple(reasons), checks, self._challenge_results(), verdict)
+        self.phase = "done"

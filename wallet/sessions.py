@@ -251,7 +251,8 @@ class SessionStore:
                     liveness_sessions.c.attempts < liveness_sessions.c.max_attempts,
                     liveness_sessions.c.expires_at > now,
                 )
-                .values(attempts=liveness_sessions.c.attempts + 1)
+                # A fresh order for every take: a failed take must not tell the next one what comes.
+                .values(attempts=liveness_sessions.c.attempts + 1, challenges=",".join(draw_challenges(self.policy)))
             ).rowcount
         if taken != 1:
             self._refuse(self.get(session_id), now, want="pending")

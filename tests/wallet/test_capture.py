@@ -235,3 +235,36 @@ def test_the_machine_refuses_frames_after_the_end() -> None:
     run(m, lambda t, r: neutral)
     with pytest.raises(RuntimeError):
         m.on_frame(neutral, 500.0)
+
+
+def test_a_spontaneous_blink_does_not_meet_a_blink_challenge() -> None:
+    """A blink of one frame, as people make every few seconds (and as a replayed clip shows at
+    random), is not "close your eyes for a moment"."""
+    m, _ = machine(("blink",))
+    run(m, cooperative(Person(ramp=0.01, hold=0.0)))  # eyes closed for a single frame
+    assert m.outcome is not None and m.outcome.reasons == ("challenge_timeout",)
+    m, _ = machine(("blink",))
+    run(m, cooperative(Person(ramp=0.01, hold=0.3)))
+    assert m.outcome is not None and m.outcome.passed, m.outcome
+
+
+def test_a_quick_take_stays_open_until_it_has_enough_frames() -> None:
+    m, _ = machine(("smile",), min_frames=60)
+    replies = run(m, cooperative(Person(reaction=0.3)))
+    assert m.outcome is not None and m.outcome.passed, m.outcome
+    assert len(replies) == 59 and replies[-1]["phase"] == "done" and replies[-1]["completed"] == 1
+
+
+def test_a_second_face_counts_between_the_face_counts() -> None:
+    """The judge counts faces twice a second and carries the count: the machine counts frames
+    with two faces, not only the counting frames."""
+    m, _ = machine()
+    run(m, lambda t, r: lambda i: Facts(i, faces=2 if i > 10 else 1, problems=("multiple_faces",) if i == 12 else ()))
+    assert m.outcome is not None and m.outcome.reasons == ("multiple_faces",)
+
+
+def test_a_failed_take_names_only_the_challenges_it_announced() -> None:
+    m, _ = machine(("smile", "turn_left", "blink"))
+    run(m, cooperative(Person(swap={"turn_left": "turn_right"})))  # fails the second challenge
+    assert m.outcome is not None and m.outcome.reasons == ("unrequested_action",)
+    assert m.outcome.challenges == (("smile", True), ("turn_left", False))

@@ -322,3 +322,20 @@ def test_of_two_racing_passes_only_the_first_gets_an_offer(wallet: Wallet, clock
         wallet.oid4vci.token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code})["token_type"]
         == "Bearer"
     )
+
+
+def test_every_take_gets_a_fresh_order_of_challenges(db_url: str, clock: Clock) -> None:
+    """A failed take shows part of the order; the next take of the session must not be told."""
+    issuer = make_issuer(db_url, clock)
+    try:
+        engine = issuer.store.engine
+        policy = SessionPolicy(max_attempts=6, challenge_types=("smile", "blink", "turn_left", "turn_right"))
+        wallet = Wallet(
+            issuer, SessionStore(engine, policy=policy, clock=clock), Lockout(engine, b"s" * 32), clock=clock
+        )
+        wallet.create_schema()
+        session = open_session(wallet, clock)
+        orders = {wallet.begin_attempt(session.id, None).challenges for _ in range(6)}
+        assert len(orders) > 1
+    finally:
+        issuer.close()
