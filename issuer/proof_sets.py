@@ -124,7 +124,8 @@ def _shape(
     for n, proof in enumerate(proofs):
         one = parse_proof({**document, "proof": proof})
         if isinstance(one, ProofCheck):
-            return _fail(f"proof {n}: {one.reason}", one.verification_method)
+            where = f"proof {n}: " if len(proofs) > 1 else ""  # one proof: the message as it always was
+            return _fail(f"{where}{one.reason}", one.verification_method)
         covered: list[dict[str, Any]] = []
         for wanted in _previous_ids(one.proof):
             found = [p for p in proofs if isinstance(p, dict) and p is not proof and p.get("id") == wanted]
