@@ -31,6 +31,7 @@ from api.routes import capture as capture_routes
 from api.routes import credentials, faces, health, interactive, presentations, publish
 from api.routes import fhe as fhe_routes
 from api.routes import oid4vci as oid4vci_routes
+from api.routes import oid4vp as oid4vp_routes
 from api.routes import sessions as sessions_routes
 from api.routes import web as web_page
 from api.routes import zk as zk_routes
@@ -72,7 +73,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state = app.state
     state.settings = settings
     # Per-route body limits (path prefix -> bytes) for routes that take more than two images.
-    state.body_limits = {"/credentials/": 256 * 1024, "/presentations/": 256 * 1024}
+    state.body_limits = {"/credentials/": 256 * 1024, "/presentations/": 256 * 1024, "/oid4vp/": 256 * 1024}
     # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
     state.issuer = build_issuer(settings)
     logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
@@ -169,6 +170,7 @@ _ADMISSION: tuple[tuple[re.Pattern[str], str], ...] = (
     *((compile_path(path)[0], "inference") for path in FACE_ROUTES),
     (compile_path("/credentials/verify")[0], "verification"),
     (compile_path("/presentations/verify")[0], "verification"),
+    (compile_path("/oid4vp/response")[0], "verification"),
     (compile_path("/credentials/issue")[0], "verification"),
 )
 
@@ -234,4 +236,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sessions_routes.router)
     app.include_router(capture_routes.router)
     app.include_router(oid4vci_routes.router)
+    app.include_router(oid4vp_routes.router)
     return app

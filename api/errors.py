@@ -75,7 +75,8 @@ from wallet import (
     HolderProofInvalid,
     InvalidHolderDID,
     LockedOut,
-    OID4VCIError,
+    OAuthError,
+    PresentationRequestNotFound,
     SessionCompleted,
     SessionExpired,
     SessionNotFound,
@@ -127,6 +128,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (SessionNotPassed, 409),
     (CredentialAlreadyIssued, 409),
     (HolderProofInvalid, 401),
+    (PresentationRequestNotFound, 404),
     (LockedOut, 429),
     (IssuerError, 400),
     (WalletError, 400),
@@ -229,8 +231,8 @@ async def _client_disconnected(request: Request, exc: Exception) -> Response:
 
 
 async def _oauth_error(request: Request, exc: Exception) -> JSONResponse:
-    """OpenID4VCI and OAuth 2.0 errors in the shape those specs define."""
-    assert isinstance(exc, OID4VCIError)
+    """OpenID4VCI, OpenID4VP and OAuth 2.0 errors in the shape those specs define."""
+    assert isinstance(exc, OAuthError)
     headers = {"Cache-Control": "no-store"}
     if exc.status == 401:
         headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
@@ -285,7 +287,7 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     for base in DOMAIN_ERRORS:
         app.add_exception_handler(base, _domain_error)
-    app.add_exception_handler(OID4VCIError, _oauth_error)
+    app.add_exception_handler(OAuthError, _oauth_error)
     app.add_exception_handler(ServerBusy, _server_busy)
     app.add_exception_handler(ClientDisconnected, _client_disconnected)
     app.add_exception_handler(RequestValidationError, _validation_error)

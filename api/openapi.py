@@ -68,6 +68,11 @@ ROUTE_STATUSES: Mapping[tuple[str, str], Mapping[str, str]] = {
         "401": "A valid access token from /token is required",
         "403": "The access token does not allow this credential",
     },
+    ("get", "/oid4vp/requests/{transaction_id}"): {
+        "404": "No such presentation request, or its result is no longer kept",
+        "503": "The issuer database is unavailable or busy",
+    },
+    ("post", "/oid4vp/response"): {"400": "The answer is malformed or not accepted (OAuth error shape)"},
     ("get", "/zk/verification-key"): {"503": "The zk artifacts are unavailable"},
     ("get", "/zk/verifier.sol"): {"503": "The zk artifacts are unavailable"},
     ("get", "/zk/ceremony"): {"503": "The zk artifacts are unavailable"},

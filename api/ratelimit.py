@@ -73,6 +73,8 @@ FAMILIES: Mapping[str, str] = {
     "tokens": "token requests from this client address",
     "credentials": "credential requests from this client address",
     "verifications": "credential verifications from this client address",
+    "presentation_requests": "OpenID4VP requests created from this client address",
+    "presentation_results": "OpenID4VP result polls from this client address",
     "faces": "face checks from this client address",
 }
 
@@ -102,6 +104,9 @@ ROUTE_FAMILIES: Mapping[tuple[str, str], tuple[str, bool]] = {
     ("POST", "/credentials/verify"): ("verifications", False),
     ("POST", "/presentations/verify"): ("verifications", False),
     ("POST", "/challenges"): ("verifications", False),
+    ("POST", "/oid4vp/requests"): ("presentation_requests", False),
+    ("GET", "/oid4vp/requests/{transaction_id}"): ("presentation_results", False),
+    ("POST", "/oid4vp/response"): ("verifications", True),
     **{("POST", path): ("faces", False) for path in FACE_ROUTES},
 }
 

@@ -262,6 +262,13 @@ class Settings(BaseSettings):
     rate_limit_verifications: str = Field(
         "60/minute;1000/hour", description="POST /credentials/verify per client address."
     )
+    rate_limit_presentation_requests: str = Field(
+        "20/minute;200/hour", description="POST /oid4vp/requests (OpenID4VP requests) per client address."
+    )
+    rate_limit_presentation_results: str = Field(
+        "120/minute;3000/hour",
+        description="GET /oid4vp/requests/{id} per client address: a verifier page polls about once a second.",
+    )
     rate_limit_faces: str = Field(
         "30/minute;300/hour",
         description="The face routes together (/detect ... /fhe/distance) per client address; a live take counts once.",
@@ -279,6 +286,8 @@ class Settings(BaseSettings):
         "rate_limit_tokens",
         "rate_limit_credentials",
         "rate_limit_verifications",
+        "rate_limit_presentation_requests",
+        "rate_limit_presentation_results",
         "rate_limit_faces",
     )
     @classmethod

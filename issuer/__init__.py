@@ -49,9 +49,12 @@ from issuer.idempotency import IdempotencyStore, parse_idempotency_key
 from issuer.outcomes import EVIDENCE_MEANING, CheckOutcome, VerificationResult
 from issuer.policy import STATUS_MODES, StatusMode, VerificationPolicy
 from issuer.presentations import PresentationVerifier
+from issuer.proof_sets import MAX_PROOFS, add_proof, proofs_of, verify_proofs
 from issuer.proofs import (
     ED25519_SIGNATURE_2020,
+    EDDSA_JCS_2022,
     EDDSA_RDFC_2022,
+    PRESENTATION_PROOF_TYPES,
     PROOF_TYPES,
     ParsedProof,
     ProofCheck,
@@ -77,10 +80,13 @@ __all__ = [
     "DEFAULT_VALIDITY",
     "ED25519_2020_V1",
     "ED25519_SIGNATURE_2020",
+    "EDDSA_JCS_2022",
     "EDDSA_RDFC_2022",
     "EVIDENCE_MEANING",
     "LIVENESS_CONTEXT_PATH",
+    "MAX_PROOFS",
     "MIN_LIST_BITS",
+    "PRESENTATION_PROOF_TYPES",
     "PROOF_TYPES",
     "PURPOSES",
     "SCHEMA_PATH",
@@ -123,6 +129,7 @@ __all__ = [
     "UnsupportedProofType",
     "VerificationPolicy",
     "VerificationResult",
+    "add_proof",
     "bit_at",
     "bits_from_indexes",
     "build_liveness_credential",
@@ -143,12 +150,14 @@ __all__ = [
     "parse_datetime",
     "parse_idempotency_key",
     "parse_proof",
+    "proofs_of",
     "schema_errors",
     "schema_url",
     "signed_view",
     "verify_credential",
     "verify_presentation",
     "verify_proof",
+    "verify_proofs",
     "with_suite_context",
     "xsd_datetime",
 ]

@@ -5,7 +5,9 @@ presentation wraps it and is signed by the holder (``eddsa-rdfc-2022`` or
 ``Ed25519Signature2020``, proof purpose ``authentication``) over the verifier's ``challenge``
 and ``domain``. Checks, cheapest first:
 
-- ``presentation``  one proof of a known suite, purpose ``authentication``, by a DID URL of the
+- ``presentation``  one proof of a known suite (``eddsa-rdfc-2022``, ``Ed25519Signature2020``, or
+                    ``eddsa-jcs-2022``, which a browser wallet can make without an RDF
+                    canonicaliser), purpose ``authentication``, by a DID URL of the
                     ``holder`` (when the presentation names one), at most ``MAX_CREDENTIALS``;
 - ``challenge`` / ``domain``  the proof's, equal to what the verifier expects (signed values);
 - the holder's signature (key resolved through the DID resolver);
@@ -24,7 +26,7 @@ from did import FetchBusy
 from issuer._exceptions import CredentialTooComplex
 from issuer.outcomes import CheckOutcome, VerificationResult, types_of
 from issuer.policy import VerificationPolicy
-from issuer.proofs import ParsedProof, ProofCheck, check_signature, parse_proof
+from issuer.proofs import PRESENTATION_PROOF_TYPES, ParsedProof, ProofCheck, check_signature, parse_proof
 from issuer.signed_view import signed_view
 from issuer.verify import CredentialVerifier
 
@@ -65,6 +67,7 @@ class PresentationVerifier:
             presentation,
             expected_purpose="authentication",
             expected_controller=holder if isinstance(holder, str) else None,
+            suites=PRESENTATION_PROOF_TYPES,
         )
         if isinstance(parsed, ProofCheck):
             why = parsed.reason or "the presentation's proof is malformed"

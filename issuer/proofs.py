@@ -5,6 +5,14 @@ the proof options canonicalised under the document's ``@context`` (or the proof'
 carries one, as didkit's Ed25519Signature2020 proofs do). They differ in the proof's shape and
 the context that defines its terms (data-integrity/v2 vs. suites/ed25519-2020/v1).
 
+``eddsa-jcs-2022`` signs ``sha256(JCS(proof options)) || sha256(JCS(document))`` (RFC 8785): the
+JSON itself, no JSON-LD processing. It is accepted for presentations only (``PRESENTATION_PROOF_TYPES``),
+where it lets a browser wallet sign without an RDF canonicaliser; a credential's policy is read
+from its signed graph, so credentials keep the RDF suites.
+
+A proof in a set or chain (``issuer.proof_sets``) is hashed over the document with ``proof`` set
+to the proofs its ``previousProof`` names (``previous``), as Data Integrity 1.0 specifies.
+
 ``create_proof`` raises on input it cannot sign; ``verify_proof`` never raises for a bad
 credential: it returns a ``ProofCheck`` saying why the proof does not hold. The one exception is
 a document too complex to canonicalise (``CredentialTooComplex``): hostile input, not a verdict.
@@ -21,6 +29,8 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
+import rfc8785
+
 from did import DIDError, Ed25519KeyPair, Ed25519PublicKey, FetchBusy
 from did._multiformats import multibase_b58_decode, multibase_b58_encode
 from issuer._exceptions import CredentialTooComplex, InvalidCredential, IssuerError, UnsupportedProofType
@@ -30,8 +40,15 @@ from issuer.contexts import CREDENTIALS_V2, DATA_INTEGRITY_V2, ED25519_2020_V1, 
 
 EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
 ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
+EDDSA_JCS_2022 = "eddsa-jcs-2022"
 PROOF_TYPES = (EDDSA_RDFC_2022, ED25519_SIGNATURE_2020)
-SUITE_CONTEXT = {EDDSA_RDFC_2022: DATA_INTEGRITY_V2, ED25519_SIGNATURE_2020: ED25519_2020_V1}
+PRESENTATION_PROOF_TYPES = (*PROOF_TYPES, EDDSA_JCS_2022)
+SUITE_CONTEXT = {
+    EDDSA_RDFC_2022: DATA_INTEGRITY_V2,
+    ED25519_SIGNATURE_2020: ED25519_2020_V1,
+    EDDSA_JCS_2022: DATA_INTEGRITY_V2,
+}
+DATA_INTEGRITY_SUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022)
 # "z" + base58btc of a 64-byte signature is at most 89 characters; base58 decoding is quadratic,
 # so nothing much longer is decoded. DID URLs are bounded for the same reason (did:key decodes).
 MAX_PROOF_VALUE_CHARS = 100
@@ -54,7 +71,7 @@ def _contexts(document: dict[str, Any]) -> list[Any]:
 
 def _defines_suite(ctx: list[Any], proof_type: str) -> bool:
     # The credentials v2 context defines DataIntegrityProof itself.
-    return SUITE_CONTEXT[proof_type] in ctx or (proof_type == EDDSA_RDFC_2022 and CREDENTIALS_V2 in ctx)
+    return SUITE_CONTEXT[proof_type] in ctx or (proof_type in DATA_INTEGRITY_SUITES and CREDENTIALS_V2 in ctx)
 
 
 def with_suite_context(document: dict[str, Any], proof_type: str) -> dict[str, Any]:
@@ -67,10 +84,34 @@ def with_suite_context(document: dict[str, Any], proof_type: str) -> dict[str, A
     return {**document, "@context": [*ctx, SUITE_CONTEXT[proof_type]]}
 
 
-def _hash_data(document: dict[str, Any], options: dict[str, Any], loader: ContextLoader, *, signing: bool) -> bytes:
+def _jcs(value: Any) -> bytes:
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise InvalidCredential("the document has a number JCS cannot represent") from exc
+
+
+def _hash_data(
+    document: dict[str, Any],
+    options: dict[str, Any],
+    loader: ContextLoader,
+    *,
+    signing: bool,
+    previous: list[dict[str, Any]] | None = None,
+) -> bytes:
     unsecured = {k: v for k, v in document.items() if k != "proof"}
+    if previous:
+        unsecured["proof"] = previous
     config = {k: v for k, v in options.items() if k not in ("proofValue", "jws", "signatureValue")}
     config.setdefault("@context", document.get("@context"))
+    if config.get("cryptosuite") == EDDSA_JCS_2022:
+        # The proof's @context must be the document's (a prefix of it): a verifier reads the
+        # document's terms under the contexts the signer named.
+        ctx, own = _contexts(document), config["@context"]
+        own_list = own if isinstance(own, list) else [own]
+        if ctx[: len(own_list)] != own_list:
+            raise InvalidCredential("the proof's @context is not the document's")
+        return hashlib.sha256(_jcs(config)).digest() + hashlib.sha256(_jcs(unsecured)).digest()
     # Proof options we built ourselves need no undefined-term check; ones read from a credential do.
     proof_hash = hashlib.sha256(canonicalize(config, loader, strict=not signing).encode()).digest()
     doc_hash = hashlib.sha256(canonicalize(unsecured, loader, strict=True).encode()).digest()
@@ -88,10 +129,10 @@ def proof_options(
 ) -> dict[str, Any]:
     """The proof's options; ``challenge`` and ``domain`` bind a presentation to one verifier's request."""
     bound = {k: v for k, v in (("challenge", challenge), ("domain", domain)) if v is not None}
-    if proof_type == EDDSA_RDFC_2022:
+    if proof_type in DATA_INTEGRITY_SUITES:
         return {
             "type": "DataIntegrityProof",
-            "cryptosuite": EDDSA_RDFC_2022,
+            "cryptosuite": proof_type,
             "created": created,
             "verificationMethod": verification_method,
             "proofPurpose": purpose,
@@ -126,13 +167,15 @@ def create_proof(
     options = proof_options(proof_type, verification_method, created, purpose, challenge=challenge, domain=domain)
     if not _defines_suite(_contexts(document), proof_type):
         raise InvalidCredential(f"the credential's @context must include {SUITE_CONTEXT[proof_type]}")
+    if proof_type == EDDSA_JCS_2022:
+        options["@context"] = document["@context"]
     signature = key.sign(_hash_data(document, options, loader, signing=True))
     return {**document, "proof": {**options, "proofValue": multibase_b58_encode(signature)}}
 
 
 def suite_of(proof: dict[str, Any]) -> str | None:
-    if proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") == EDDSA_RDFC_2022:
-        return EDDSA_RDFC_2022
+    if proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") in DATA_INTEGRITY_SUITES:
+        return str(proof["cryptosuite"])
     if proof.get("type") == ED25519_SIGNATURE_2020:
         return ED25519_SIGNATURE_2020
     return None
@@ -151,11 +194,15 @@ class ParsedProof:
 
 
 def parse_proof(
-    document: dict[str, Any], *, expected_purpose: str = "assertionMethod", expected_controller: str | None = None
+    document: dict[str, Any],
+    *,
+    expected_purpose: str = "assertionMethod",
+    expected_controller: str | None = None,
+    suites: Container[str] = PROOF_TYPES,
 ) -> ParsedProof | ProofCheck:
     """The checks that need no I/O and no JSON-LD: a failed ``ProofCheck`` if one fails.
 
-    One proof, of a suite we know, for ``expected_purpose``; with ``expected_controller``, a
+    One proof, of a suite in ``suites``, for ``expected_purpose``; with ``expected_controller``, a
     verification method that is a DID URL of it; a proofValue that decodes to 64 bytes.
     """
     proof = document.get("proof")
@@ -168,7 +215,7 @@ def parse_proof(
     vm = proof.get("verificationMethod")
     vm_id = vm if isinstance(vm, str) else None
     suite = suite_of(proof)
-    if suite is None:
+    if suite is None or suite not in suites:
         return ProofCheck(False, vm_id, f"unsupported proof type; use one of {', '.join(PROOF_TYPES)}")
     if vm_id is None:
         return ProofCheck(False, None, "the proof names no verificationMethod")
@@ -197,11 +244,17 @@ def parse_proof(
 
 
 def check_signature(
-    document: dict[str, Any], parsed: ParsedProof, key: Ed25519PublicKey, loader: ContextLoader
+    document: dict[str, Any],
+    parsed: ParsedProof,
+    key: Ed25519PublicKey,
+    loader: ContextLoader,
+    *,
+    previous: list[dict[str, Any]] | None = None,
 ) -> ProofCheck:
-    """Canonicalise (bounded) and check the signature; the expensive step, run last."""
+    """Canonicalise (bounded) and check the signature; the expensive step, run last. ``previous``:
+    the proofs a chained proof covers (its ``previousProof``)."""
     try:
-        message = _hash_data(document, parsed.proof, loader, signing=False)
+        message = _hash_data(document, parsed.proof, loader, signing=False, previous=previous)
     except CredentialTooComplex:
         raise
     except IssuerError as exc:

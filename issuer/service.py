@@ -27,7 +27,7 @@ from did import (
     did_key_from_public_key,
     single_key_document,
 )
-from issuer._exceptions import CredentialTooComplex, InvalidCredential, SchemaValidationError
+from issuer._exceptions import CredentialTooComplex, InvalidCredential, SchemaValidationError, UnsupportedProofType
 from issuer.bitstring import bits_from_indexes, encode_list
 from issuer.canonical import canonicalize
 from issuer.challenges import ChallengeStore
@@ -234,6 +234,8 @@ class Issuer:
         ``status_purpose`` "" means the configured default; ``None`` issues without a status entry.
         """
         proof_type = proof_type or self.config.proof_type
+        if proof_type not in PROOF_TYPES:
+            raise UnsupportedProofType(f"unsupported proof type; use one of {', '.join(PROOF_TYPES)}")
         purpose = self.config.status_purpose if status_purpose == "" else status_purpose
         check_structure(credential)  # before the copy, the schema and the JSON-LD work
         doc = self._complete(credential)

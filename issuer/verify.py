@@ -6,6 +6,7 @@ Checks, each ``passed``, ``failed`` or ``unchecked`` (with the reason code, see 
 - ``issuer``    the issuer is one the policy trusts (``untrusted_issuer`` otherwise);
 - ``proof``     the Data Integrity / Ed25519Signature2020 proof, its key resolved through the
                 DID resolver and required to belong to the issuer under ``assertionMethod``;
+                a proof set or chain: every proof, one of them the issuer's (``issuer.proof_sets``);
 - ``schema``    the LivenessCredential JSON Schema (credentials of other types: unchecked);
 - ``validity``  issuanceDate / validFrom not in the future, expirationDate / validUntil not past,
                 and, with a policy ``max_age``, the liveness check itself recent enough;
@@ -32,7 +33,7 @@ from issuer.contexts import ContextLoader
 from issuer.credential import CREDENTIAL_TYPE, parse_datetime
 from issuer.outcomes import EVIDENCE_MEANING, CheckOutcome, VerificationResult, issuer_id, types_of
 from issuer.policy import VerificationPolicy
-from issuer.proofs import verify_proof
+from issuer.proof_sets import proofs_of, verify_proofs
 from issuer.schema import schema_errors
 from issuer.signed_view import signed_view
 from issuer.status_check import StatusChecker, StatusListSource
@@ -140,7 +141,7 @@ class CredentialVerifier:
     def _proof(self, credential: dict[str, Any], issuer: str | None, policy: VerificationPolicy) -> CheckOutcome:
         if issuer is None:
             return CheckOutcome("proof", "unchecked", "not checked: the credential names no issuer", "invalid_proof")
-        check = verify_proof(
+        check = verify_proofs(
             credential,
             self._lookup,
             self.loader,
@@ -148,7 +149,9 @@ class CredentialVerifier:
             trusted_controllers=policy.trusted_issuers,
         )
         if check.verified:
-            return CheckOutcome("proof", "passed", f"signed by {check.verification_method}")
+            count = len(proofs_of(credential))
+            extra = f" ({count} proofs, each verified)" if count > 1 else ""
+            return CheckOutcome("proof", "passed", f"signed by {check.verification_method}{extra}")
         if check.code == "untrusted_issuer":
             return CheckOutcome("proof", "unchecked", "not checked: the issuer is not trusted", "invalid_proof")
         return CheckOutcome("proof", "failed", check.reason or "the proof does not verify", "invalid_proof")

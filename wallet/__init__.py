@@ -1,6 +1,7 @@
-"""The wallet path: liveness sessions, the live-capture state machine, lockout, holder binding and
-OpenID4VCI. It takes the liveness engine through :class:`wallet.capture.TakeJudge` (the API adapts
-the engine's live take to it) and never imports ``liveness``.
+"""The wallet path: liveness sessions, the live-capture state machine, lockout, holder binding,
+OpenID4VCI, and the OpenID4VP verifier. It takes the liveness engine through
+:class:`wallet.capture.TakeJudge` (the API adapts the engine's live take to it) and never imports
+``liveness``.
 """
 
 from wallet._exceptions import (
@@ -10,7 +11,10 @@ from wallet._exceptions import (
     HolderProofInvalid,
     InvalidHolderDID,
     LockedOut,
+    OAuthError,
     OID4VCIError,
+    OID4VPError,
+    PresentationRequestNotFound,
     SessionCompleted,
     SessionError,
     SessionExpired,
@@ -30,13 +34,16 @@ from wallet.capture import (
 )
 from wallet.lockout import Lockout, LockoutPolicy
 from wallet.oid4vci import CONFIGURATION_ID, OID4VCI, PRE_AUTHORIZED_GRANT
+from wallet.oid4vp import CREDENTIAL_QUERY_ID, OID4VP, OID4VPConfig, PresentationRequest, PresentationResult
 from wallet.service import Wallet, WalletConfig
 from wallet.sessions import Session, SessionPolicy, SessionStore, draw_challenges
 
 __all__ = [
     "CAPTURE_REASONS",
     "CONFIGURATION_ID",
+    "CREDENTIAL_QUERY_ID",
     "OID4VCI",
+    "OID4VP",
     "PRE_AUTHORIZED_GRANT",
     "PROOF_JWT_TYPE",
     "AttemptsExhausted",
@@ -52,7 +59,13 @@ __all__ = [
     "LockedOut",
     "Lockout",
     "LockoutPolicy",
+    "OAuthError",
     "OID4VCIError",
+    "OID4VPConfig",
+    "OID4VPError",
+    "PresentationRequest",
+    "PresentationRequestNotFound",
+    "PresentationResult",
     "Session",
     "SessionCompleted",
     "SessionError",

@@ -13,7 +13,10 @@ a verdict (``CaptureResult`` with ``passed=False``), never one of these::
     │   ├── HolderProofInvalid     the proof of control of the holder DID does not verify
     │   └── LockedOut              too many recent failures from this device
     ├── CaptureProtocolError       a live-capture client broke the protocol (bad message, frame too big)
-    └── OID4VCIError               an OpenID4VCI / OAuth error (``error`` is the spec's code)
+    ├── OAuthError                 an error in the OAuth 2.0 shape (``error`` is the spec's code)
+    │   ├── OID4VCIError           OpenID4VCI (token, credential endpoints)
+    │   └── OID4VPError            OpenID4VP (the verifier's Response Endpoint)
+    └── PresentationRequestNotFound  no OpenID4VP request with this transaction id (or it is gone)
 """
 
 from __future__ import annotations
@@ -83,8 +86,8 @@ class CaptureProtocolError(WalletError):
         self.status = status
 
 
-class OID4VCIError(WalletError):
-    """An error the OpenID4VCI / OAuth 2.0 specs name: ``error`` is their code, ``status`` the HTTP
+class OAuthError(WalletError):
+    """An error the OAuth 2.0-based specs name: ``error`` is their code, ``status`` the HTTP
     status they ask for (400, or 401 for a bad access token)."""
 
     def __init__(self, error: str, message: str, *, status: int = 400) -> None:
@@ -92,3 +95,15 @@ class OID4VCIError(WalletError):
         self.code = error
         self.error = error
         self.status = status
+
+
+class OID4VCIError(OAuthError):
+    """OpenID4VCI's token and credential endpoints."""
+
+
+class OID4VPError(OAuthError):
+    """OpenID4VP's Response Endpoint: the wallet's answer cannot be taken."""
+
+
+class PresentationRequestNotFound(WalletError):
+    code = "presentation_request_not_found"

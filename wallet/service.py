@@ -4,14 +4,15 @@
 (:mod:`wallet.binding`), the lockout (:mod:`wallet.lockout`) and the issuer
 (:class:`issuer.service.Issuer`). The liveness verdict comes from the capture state machine
 (:mod:`wallet.capture`), fed by an engine the API adapts: this package never imports the engine.
-OpenID4VCI's endpoints are in :mod:`wallet.oid4vci` (``wallet.oid4vci``).
+OpenID4VCI's endpoints are in :mod:`wallet.oid4vci` (``wallet.oid4vci``); the OpenID4VP verifier in
+:mod:`wallet.oid4vp` (``wallet.oid4vp``).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from wallet._exceptions import HolderProofInvalid, InvalidHolderDID, SessionErro
 from wallet.binding import HolderBinding, oid4vci_nonces
 from wallet.lockout import Lockout, session_failures, session_lockouts
 from wallet.oid4vci import OID4VCI
+from wallet.oid4vp import OID4VP, OID4VPConfig, oid4vp_requests
 from wallet.sessions import HOLDER_DID_RULE, Session, SessionStore, liveness_sessions
 
 __all__ = ["Wallet", "WalletConfig"]
@@ -33,6 +35,7 @@ class WalletConfig:
     nonce_lifetime: timedelta = timedelta(minutes=5)
     proof_max_age: timedelta = timedelta(minutes=5)
     engine: str | None = None  # named in the evidence, e.g. "livecred 0.1 (YuNet, MiniFASNet, MobileFaceNet)"
+    presentations: OID4VPConfig = field(default_factory=OID4VPConfig)
 
 
 class Wallet:
@@ -60,10 +63,11 @@ class Wallet:
             clock=clock,
         )
         self.oid4vci = OID4VCI(self)
+        self.oid4vp = OID4VP(issuer, sessions.engine, config=self.config.presentations, clock=clock)
 
     def create_schema(self) -> None:
         """Create the wallet's tables where missing (the issuer creates its own)."""
-        tables = [liveness_sessions, session_failures, session_lockouts, oid4vci_nonces]
+        tables = [liveness_sessions, session_failures, session_lockouts, oid4vci_nonces, oid4vp_requests]
         metadata.create_all(self.sessions.engine, tables=tables)
 
     # sessions --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The demo wallet page (``web/``): ``/`` is its HTML, ``/web/<file>`` its scripts and styles.
+"""The demo pages (``web/``): ``/`` is the wallet's HTML, ``/verifier`` the OpenID4VP demo
+verifier's, ``/web/<file>`` their scripts and styles.
 
 Everything the page needs is served from here, so it runs with no CDN and no network beyond this
 service; the Content-Security-Policy says so to the browser. Files are looked up by flat name in
@@ -53,6 +54,12 @@ def _file(name: str) -> FileResponse:
 async def wallet_page() -> FileResponse:
     """The demo wallet: log in with a did:key, pass the liveness session, receive the credential."""
     return _file("index.html")
+
+
+@router.get("/verifier")
+async def verifier_page() -> FileResponse:
+    """The demo verifier: create an OpenID4VP request for a LivenessCredential, show the verdict."""
+    return _file("verifier.html")
 
 
 @router.get("/web/{name}")

@@ -64,6 +64,8 @@ def test_rate_limited_answers_are_documented(tmp_path: Path) -> None:
         rate_limit_tokens="1/hour",
         rate_limit_credentials="1/hour",
         rate_limit_verifications="1/hour",
+        rate_limit_presentation_requests="1/hour",
+        rate_limit_presentation_results="1/hour",
         rate_limit_faces="1/hour",
     )
     with TestClient(create_app(settings)) as client:

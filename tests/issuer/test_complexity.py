@@ -171,7 +171,12 @@ OTHER_DID = "did:key:z6MkhK5BYWX6RUVnxjkJ3hxrRLVCmVoW1pmWG2gDW6bHiqw7"
 CHEAP_FAILURES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("short signature", lambda d: d["proof"].update(proofValue=multibase_b58_encode(bytes(32))), "64-byte"),
     ("huge proofValue", lambda d: d["proof"].update(proofValue="z" + "2" * 100_000), "64-byte"),
-    ("two proofs", lambda d: d.update(proof=[d["proof"], d["proof"]]), "exactly one proof"),
+    ("five proofs", lambda d: d.update(proof=[d["proof"]] * 5), "more than 4 proofs"),
+    (
+        "a chain to a missing proof",
+        lambda d: d.update(proof=[d["proof"], {**d["proof"], "previousProof": "urn:uuid:missing"}]),
+        "previousProof names a proof that is not in the set",
+    ),
     ("unknown suite", lambda d: d["proof"].update(cryptosuite="ecdsa-rdfc-2019"), "unsupported proof type"),
     ("wrong purpose", lambda d: d["proof"].update(proofPurpose="authentication"), "proofPurpose"),
     ("another DID's key", lambda d: d["proof"].update(verificationMethod=f"{OTHER_DID}#k"), "does not belong"),

@@ -11,6 +11,7 @@ from did import Ed25519KeyPair, did_key_from_public_key
 from issuer import (
     CREDENTIALS_V1,
     ED25519_SIGNATURE_2020,
+    EDDSA_JCS_2022,
     EDDSA_RDFC_2022,
     Issuer,
     VerificationPolicy,
@@ -71,7 +72,7 @@ def credential_for(issuer: Issuer, holder: Holder) -> dict[str, Any]:
     return issuer.issue(issuer.liveness_credential(holder_did=holder.did, device_type="mobile", checks=["blink"]))
 
 
-@pytest.mark.parametrize("proof_type", [EDDSA_RDFC_2022, ED25519_SIGNATURE_2020])
+@pytest.mark.parametrize("proof_type", [EDDSA_RDFC_2022, ED25519_SIGNATURE_2020, EDDSA_JCS_2022])
 def test_a_holder_signed_presentation_verifies_once(issuer: Issuer, holder: Holder, proof_type: str) -> None:
     challenge, _ = issuer.challenges.issue(DOMAIN)
     vp = present(issuer, holder, [credential_for(issuer, holder)], challenge, proof_type=proof_type)
@@ -124,3 +125,27 @@ def test_a_presentation_of_a_revoked_or_untrusted_credential_fails(issuer: Issue
     verifier = build_verifier(nobody, context_urls=[liveness_context_url(PUBLIC_URL)])
     library = verify_presentation(vp, nobody, challenge="c1", domain=DOMAIN, verifier=verifier)
     assert not library.verified and library.reasons == ["untrusted_issuer"] and not library.trusted_issuer
+
+
+def test_a_jcs_presentation_covers_its_json_and_its_context(issuer: Issuer, holder: Holder) -> None:
+    """eddsa-jcs-2022 (what the browser wallet signs) covers the JSON as sent: any change fails."""
+    vc = credential_for(issuer, holder)
+    challenge, _ = issuer.challenges.issue(DOMAIN)
+    vp = present(issuer, holder, [vc], challenge, proof_type=EDDSA_JCS_2022)
+    assert vp["proof"]["cryptosuite"] == EDDSA_JCS_2022 and vp["proof"]["@context"] == vp["@context"]
+    other_context = {**vp, "proof": {**vp["proof"], "@context": [CREDENTIALS_V1]}}
+    reordered = {**vp, "holder": holder.did, "id": "urn:uuid:added"}
+    for tampered in (other_context, reordered):
+        result = issuer.verify_presentation(tampered, challenge=challenge, domain=DOMAIN)
+        assert not result.verified and result.reasons == ["invalid_presentation"]
+    assert issuer.verify_presentation(vp, challenge=challenge, domain=DOMAIN).verified
+    # Credentials keep the RDF suites: their policy is read from the signed graph.
+    jcs_vc = create_proof(
+        {k: v for k, v in vc.items() if k != "proof"},
+        issuer.key,
+        verification_method=issuer.verification_method,
+        created="2026-11-21T10:00:00Z",
+        loader=issuer.loader,
+        proof_type=EDDSA_JCS_2022,
+    )
+    assert "unsupported proof type" in issuer.verify(jcs_vc).errors[0]
