@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 __all__ = [
+    "ALWAYS_WATCHED",
     "CAPTURE_REASONS",
     "CaptureMachine",
     "CaptureOutcome",
@@ -52,6 +53,10 @@ __all__ = [
     "TakeFacts",
     "TakeJudge",
 ]
+
+# Actions watched for in every take, whatever the session may ask: a smile or a head turn that
+# nobody asked for is what a looped or replayed recording shows.
+ALWAYS_WATCHED = ("smile", "blink", "turn_left", "turn_right")
 
 CAPTURE_REASONS = (
     "stream_interrupted",
@@ -179,7 +184,7 @@ class CaptureMachine:
         self.challenges = tuple(challenges)
         self.judge = judge
         self.policy = policy or CapturePolicy()
-        self.watched = tuple(dict.fromkeys(watched if watched is not None else challenges))
+        self.watched = tuple(dict.fromkeys((*ALWAYS_WATCHED, *(watched or ()), *challenges)))
         self.rng = rng or random.SystemRandom()
         self.outcome: CaptureOutcome | None = None
         self.phase = "baseline"
