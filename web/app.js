@@ -8,6 +8,7 @@
 
 import { captureUrl, createSession, redeemOffer, verifyCredential } from "./api.js";
 import { Camera, readIdImage } from "./camera.js";
+import { presentToVerifier } from "./present.js";
 import { runCapture } from "./capture.js";
 import { forgetWallet, generateWallet, loadWallet, parseJwk, saveWallet, walletFromJwk } from "./wallet.js";
 import { $, element, show } from "./dom.js";
@@ -268,6 +269,7 @@ async function issue(offer) {
   $("credential").textContent = JSON.stringify(state.credential, null, 2);
   $("download").disabled = false;
   $("verify").disabled = false;
+  $("present").disabled = false;
   $("credential-panel").scrollIntoView({ block: "start", behavior: "smooth" });
 }
 
@@ -305,6 +307,27 @@ async function verify() {
   } catch (err) {
     box.replaceChildren();
     delete box.dataset.verified;
+    showError(err);
+  }
+}
+
+// The credential goes to a verifier of the holder's choosing, in a presentation signed with the
+// wallet key over the verifier's nonce (present.js): a copied credential cannot be presented.
+async function present() {
+  showError(null);
+  const box = $("present-result");
+  box.textContent = "Presenting…";
+  delete box.dataset.status;
+  try {
+    const { status, body } = await presentToVerifier(state.credential, state.wallet, $("present-request").value.trim());
+    box.dataset.status = status === 200 ? "sent" : "refused";
+    box.textContent =
+      status === 200
+        ? "Presented. The verifier now has your credential and its verdict."
+        : `The verifier refused the presentation: ${(body && (body.error_description || body.message)) || status}`;
+  } catch (err) {
+    box.dataset.status = "refused";
+    box.textContent = "";
     showError(err);
   }
 }
@@ -348,6 +371,7 @@ async function main() {
   });
   $("download").addEventListener("click", download);
   $("verify").addEventListener("click", verify);
+  $("present").addEventListener("click", present);
   try {
     state.wallet = await loadWallet();
   } catch (err) {

@@ -130,6 +130,20 @@ def test_a_person_following_the_page_gets_a_credential_that_verifies(
         download_info.value.save_as(downloaded)
         assert json.loads(downloaded.read_text()) == credential
         assert fits_the_screen(page)
+
+        # OpenID4VP: the demo verifier asks, the wallet page presents, the verifier sees the verdict.
+        verifier = page.context.new_page()
+        verifier.goto(f"{live_server.url}/verifier")
+        verifier.click("#create")
+        expect(verifier.locator("#result-status")).to_have_text("pending")
+        page.locator("#present-box summary").click()
+        page.fill("#present-request", verifier.locator("#request-uri").input_value())
+        page.click("#present")
+        expect(page.locator("#present-result")).to_have_attribute("data-status", "sent", timeout=30_000)
+        expect(verifier.locator("#result-status")).to_have_text("verified", timeout=30_000)
+        expect(verifier.locator("#result-holder")).to_have_text(did)
+        verifier.screenshot(path=str(artifacts_dir / "verifier-from-wallet.png"), full_page=True)
+        verifier.close()
         screenshot = artifacts_dir / "wallet-e2e.png"
     finally:
         page.screenshot(path=str(screenshot), full_page=True)
