@@ -209,8 +209,12 @@ def run_repeat(engine: LivenessEngine) -> None:
     print("\n### Face-region difference between consecutive real frames (grey levels, 160x120 thumbnail)\n")
     header("clip", "fps", "frames", "min", "p1", "median", f"flagged at {SHIPPED.repeat_floor}")
     for name in clip_names():
+        seen = set()
         for fps in (10.0, 15.0, 30.0):
             clip = read_clip(name, fps=fps)
+            if clip.fps in seen:
+                continue
+            seen.add(clip.fps)
             run = stream(engine, clip)
             r = np.asarray(run.repeat)
             row(short(name), f"{clip.fps:.3g}", len(clip.frames), float(r.min()), float(np.percentile(r, 1)),
@@ -480,14 +484,16 @@ def run_spoof(engine: LivenessEngine, runs: dict[str, Streamed]) -> None:
     header(
         "threshold", "real takes refused (BPCER)", "print takes accepted (APCER)", "real refused for too few fit frames"
     )
-    for threshold in (*thresholds, shipped):
+    for threshold in sorted({*thresholds, shipped}):
         refused = sum(len(s) < SHIPPED.min_scored_frames or float(np.median(s)) < threshold for _, s in real_takes)
         few = sum(len(s) < SHIPPED.min_scored_frames for _, s in real_takes)
         accepted = sum(len(s) >= SHIPPED.min_scored_frames and float(np.median(s)) >= threshold for _, s in spoof_takes)
         mark = " (shipped)" if threshold == shipped else ""
         row(f"{threshold:g}{mark}", f"{refused}/{len(real_takes)}", f"{accepted}/{len(spoof_takes)}", few)
+    few_names = [f"{short(n)} ({len(s)} fit frames)" for n, s in real_takes if len(s) < SHIPPED.min_scored_frames]
+    print("\nReal takes with too few fit frames: " + (", ".join(few_names) or "none"))
     lows = sorted((float(np.median(s)) if s else 0.0, n) for n, s in real_takes)[:5]
-    print("\nLowest real take medians: " + ", ".join(f"{short(n)} {m:.3f}" for m, n in lows))
+    print("Lowest real take medians: " + ", ".join(f"{short(n)} {m:.3f}" for m, n in lows))
     highs = sorted(((float(np.median(s)) if s else 0.0, n) for n, s in spoof_takes), reverse=True)[:3]
     print("Highest print take medians: " + ", ".join(f"{n} {m:.3f}" for m, n in highs))
 

@@ -98,7 +98,7 @@ class FrameSignals:
     points: np.ndarray | None  # the mesh (468 x 3)
     spoof: float | None  # when this frame was scored
     fit_reasons: tuple[str, ...]  # why it was not scored
-    stages: tuple[tuple[str, float], ...]  # wall seconds: track, continuity, actions, score
+    stages: tuple[tuple[str, float], ...]  # wall seconds: track, continuity, actions (+ flow), score
 
 
 class StreamEngine:
@@ -372,7 +372,7 @@ def _percentile(ordered: list[float], q: float) -> float:
 
 
 def _stages(clock: list[float]) -> tuple[tuple[str, float], ...]:
-    names = ("track", "continuity", "actions", "score")
+    names = ("track", "continuity", "actions", "score")  # actions: progress and the optical flow
     return tuple((name, b - a) for name, a, b in zip(names, clock, clock[1:], strict=False))
 
 
