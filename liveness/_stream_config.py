@@ -100,12 +100,14 @@ class StreamConfig:
     parallax_reseed_yaw: float = 5.0
     parallax_min_turn: float = 10.0
     parallax_frames: int = 3  # the most turned frames of a range; their median parallax counts
-    # Nose parallax (IOD, signed by the turn). Real turns: the median of the 3 most turned frames
-    # is 0.039-0.084 (d3 both ways at 10 and 15 fps, the female GIF), every single turned frame
-    # >= 0.023. A flat photo warped 10-19 degrees: |value| <= 0.003 (55 frames of 20 LFW photos);
-    # past ~20 degrees the flow loses the points (no value, so no_parallax). The mesh's own
-    # points would not do: it places a turned nose on warped photos (19 of 20 pass with them).
-    min_parallax: float = 0.02
+    # Nose parallax: the length of the nose's residual from the homography, in IOD, on a window
+    # scaled to a fixed size (liveness._stream_flow). Real turns: the median of the 3 most turned
+    # frames is 0.015-0.09 (the lowest: d3's turn played from its frontal end at 9.8 s, a turn
+    # with a 16-degree nod, noise sd 2); flat photos warped 10-19 degrees: at most 0.0094 (54
+    # frames of 20 LFW photos, noise sd 1); past ~20 degrees the flow loses a flat picture's
+    # points (no value, so no_parallax). A thin margin on both sides (docs/stream-measurements.md).
+    # The mesh's own points would not do: it places a turned nose on warped photos.
+    min_parallax: float = 0.012
 
     # --- bounds ---------------------------------------------------------------------------------
     max_frames: int = 1200  # per take (two minutes at 10 fps): memory stays bounded

@@ -11,7 +11,9 @@ The points start at the mesh of the latest near-frontal frame (the anchor: withi
 ``reseed_yaw`` of the reference), are followed frame to frame (a forward-backward check drops
 lost points), and on each frame turned at least ``parallax_min_turn`` from the reference the
 nose's residual from the least-squares homography of the anchor's points onto the followed ones
-is measured along the eye line, signed by the turn (``nose_parallax``).
+is measured (its length, in inter-ocular distances: ``nose_parallax``). A turn that also nods
+(real heads do) moves the nose off the homography partly across the eye line, so the whole
+residual counts, not only its component along the eye line.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ _NOSE = PARALLAX_POINTS.index(1)
 _WINDOW = (15, 15)  # Lucas-Kanade patch, pixels
 _LEVELS = 2  # pyramid levels above the full crop
 _STOP = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03)
-MAX_BACKTRACK = 1.0  # px: forward-backward error above which a followed point is lost
+CROP = 160  # side of the window the flow runs on (the face's points span about half of it)
+MAX_BACKTRACK = 1.0  # px of that window: forward-backward error above which a point is lost
 MIN_POINTS = 12  # followed points needed, the nose among them
 
 
 def nose_parallax(anchor: np.ndarray, followed: np.ndarray, alive: np.ndarray, yaw_change: float) -> float | None:
-    """The nose's residual from the homography anchor -> followed (alive points only), along the
-    anchor's eye line, over its inter-ocular distance, signed by the turn; None when too few."""
+    """The length of the nose's residual from the homography anchor -> followed (alive points
+    only), over the anchor's inter-ocular distance; None when too few points were followed."""
     if not alive[_NOSE] or int(alive.sum()) < MIN_POINTS:
         return None
     src, dst = anchor[alive].astype(np.float64), followed[alive].astype(np.float64)
@@ -41,12 +44,10 @@ def nose_parallax(anchor: np.ndarray, followed: np.ndarray, alive: np.ndarray, y
     if matrix is None:
         return None
     projected = cv2.perspectiveTransform(anchor[_NOSE].reshape(1, 1, 2).astype(np.float64), matrix).reshape(2)
-    axis = anchor[2:4].mean(axis=0) - anchor[0:2].mean(axis=0)  # right eye -> left eye corners
-    iod = float(np.linalg.norm(axis))
+    iod = float(np.linalg.norm(anchor[2:4].mean(axis=0) - anchor[0:2].mean(axis=0)))  # eye corners
     if iod < 1e-6:
         return None
-    residual = followed[_NOSE].astype(np.float64) - projected
-    return float(residual @ (axis / iod)) / iod * (1.0 if yaw_change >= 0 else -1.0)
+    return float(np.linalg.norm(followed[_NOSE].astype(np.float64) - projected)) / iod
 
 
 class PointFlow:
@@ -80,8 +81,9 @@ class PointFlow:
         assert self._points is not None and self._alive is not None
         current = self._crop(image)
         origin = np.array(self._window[:2], np.float32)
-        moved, ok = _follow(self._previous, current, self._points - origin)
-        self._points = moved + origin
+        scale = CROP / self._window[2]
+        moved, ok = _follow(self._previous, current, (self._points - origin) * scale)
+        self._points = moved / scale + origin
         self._alive &= ok
         self._previous = current
         if abs(yaw_change) < self._min_turn:
@@ -89,10 +91,16 @@ class PointFlow:
         return nose_parallax(self._anchor, self._points, self._alive, yaw_change)
 
     def _crop(self, image: np.ndarray) -> np.ndarray:
-        """The grey window around the anchor's face (twice its size), the same in every frame."""
+        """The grey window around the anchor's face (twice its size), the same in every frame,
+        scaled to CROP x CROP: the flow then sees the same face size (and the same motion in
+        pixels) whether the face fills a 640x480 frame or a quarter of it. Outside the frame is
+        black, so the window keeps its shape at the edges."""
         left, top, side = self._window
-        crop = image[top : top + side, left : left + side]
-        return cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+        square = np.zeros((side, side), np.uint8)
+        crop = grey[top : top + side, left : left + side]
+        square[: crop.shape[0], : crop.shape[1]] = crop
+        return cv2.resize(square, (CROP, CROP), interpolation=cv2.INTER_AREA)
 
 
 def _follow(previous: np.ndarray, current: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,11 +108,13 @@ def _follow(previous: np.ndarray, current: np.ndarray, points: np.ndarray) -> tu
     if previous.shape != current.shape or previous.size == 0:
         return points, np.zeros(len(points), bool)
     start = points.reshape(-1, 1, 2).astype(np.float32)
+    # The output arrays start as copies of the input points: OpenCV may read nextPts as the
+    # initial guess, and an uninitialised array (np.empty_like) made the flow start from garbage.
     forward, ok_f, _ = cv2.calcOpticalFlowPyrLK(
-        previous, current, start, np.empty_like(start), winSize=_WINDOW, maxLevel=_LEVELS, criteria=_STOP
+        previous, current, start, start.copy(), winSize=_WINDOW, maxLevel=_LEVELS, criteria=_STOP
     )
     back, ok_b, _ = cv2.calcOpticalFlowPyrLK(
-        current, previous, forward, np.empty_like(start), winSize=_WINDOW, maxLevel=_LEVELS, criteria=_STOP
+        current, previous, forward, forward.copy(), winSize=_WINDOW, maxLevel=_LEVELS, criteria=_STOP
     )
     error = np.linalg.norm((back - start).reshape(-1, 2), axis=1)
     ok = (ok_f.reshape(-1) == 1) & (ok_b.reshape(-1) == 1) & (error < MAX_BACKTRACK)
