@@ -41,6 +41,7 @@ from fhe import FHELimits
 from issuer.zk_evidence import FaceMatchEvidenceChecker
 from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, QualityConfig, load_default_engine
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
+from liveness.stream import StreamConfig
 from zk import scale_threshold
 
 logger = logging.getLogger("livecred.api")
@@ -104,7 +105,11 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.body_limits["/fhe/"] = fhe_routes.request_limit(state.fhe_limits)
     state.capture_clock = time.monotonic  # the live take's server clock (tests use a virtual one)
     state.capture_rng = None  # the random delay before each prompt: a CSPRNG unless replaced
-    state.stream_config = None
+    state.stream_config = StreamConfig(
+        antispoof_threshold=settings.stream_antispoof_threshold,
+        min_scored_frames=settings.stream_min_scored_frames,
+        min_parallax=settings.stream_min_parallax,
+    )
     state.zk = start_zk(settings)  # the prover worker process; closed in the lifespan's exit
     if state.zk.verification_key is not None:
         # Credentials carrying a Groth16 face-match proof are checked against our key, by the

@@ -172,6 +172,13 @@ class Settings(BaseSettings):
         16, ge=1, le=10_000, description="Live takes at once in this process; more get 503 server_busy."
     )
     capture_max_frame_bytes: int = Field(256 * 1024, gt=0, description="One encoded frame (JPEG/PNG/WebP).")
+    stream_antispoof_threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="A take is live when its fit frames' median anti-spoof score reaches this."
+    )
+    stream_min_scored_frames: int = Field(5, ge=1, le=100, description="Fit frames a take needs to be judged live.")
+    stream_min_parallax: float = Field(
+        0.012, ge=0.0, le=1.0, description="Nose parallax (inter-ocular distances) a head turn must show."
+    )
     api_keys: SecretStr | None = Field(
         None,
         description="Comma-separated keys for the single-image scoring routes (/detect ... /face-match-proof): "

@@ -212,8 +212,7 @@ ATTACKS: dict[str, Attack] = {
         frozenset({"discontinuity", "unrequested_action", "not_neutral", "challenge_too_early"}),
     ),
     # A real person's recording, its own timing: its smile (at 9.7 s) comes long after the prompt.
-    # (With blink among the challenges the outcome depends on the session's random order: see
-    # test_a_replayed_recording_passes_a_blink_challenge.)
+    # (Blink challenges against replays: test_a_replayed_recording_does_not_meet_a_blink_challenge.)
     "replay": Attack("smile", lambda: Replay(load_clip(D9.clip)), frozenset({"challenge_timeout"})),
     "replay-every-frame": Attack(
         "smile", lambda: Replay(load_clip(D9.clip), every_frame=True), frozenset({"challenge_timeout"})
