@@ -162,4 +162,4 @@ def test_in_process_every_json_route_refuses_deep_bodies(tmp_path: Path) -> None
             assert (response.status_code, body["code"]) == (400, "json_too_deep"), route
         shallow = json.dumps({"verifiableCredential": {"a": [[[1]]]}})
         ok = client.post("/credentials/verify", content=shallow, headers={"content-type": "application/json"})
-        assert ok.status_code == 200 and ok.json()["verified"] is False
+        assert ok.status_code == 400 and ok.json()["verified"] is False  # VC-API: a failed verification

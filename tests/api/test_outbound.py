@@ -9,6 +9,8 @@ hosts that are not allowlisted must be refused, and every failure must read the 
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from api import Settings, create_app
 from did import Ed25519KeyPair
+from did.jws import sign_jws
 from issuer import Issuer, IssuerConfig, IssuerStore
 from tests.conftest import MODELS_DIR
 from tests.did.local_servers import (
@@ -33,6 +36,7 @@ from tests.did.local_servers import (
     outcome,
     silent,
 )
+from wallet import PROOF_JWT_TYPE
 
 PUBLIC = "http://testserver"
 HOLDER = "did:key:z6MkfQ7oYZC8rEzX8cGLWTTs6bqfMxx22mGmT7kGJ2Ayj9qd"
@@ -94,14 +98,19 @@ def api(hosts: Hosts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Test
         yield client
 
 
-def open_session(api: TestClient, holder: str) -> Any:
-    return outcome(lambda: api.post("/sessions", json={"holderDid": holder, "deviceType": "mobile"}))
+def open_session(api: TestClient, holder: str, proof: str = "not-checked: the DID fails first") -> Any:
+    body = {"holderDid": holder, "deviceType": "mobile", "holderProof": proof}
+    return outcome(lambda: api.post("/sessions", json=body))
 
 
 def test_a_session_opens_for_a_did_web_holder_served_over_tls(api: TestClient, hosts: Hosts) -> None:
     did = did_web(hosts.documents.port, "holders", "alice")
-    hosts.routes["/holders/alice/did.json"] = document_for(did)
-    answered = open_session(api, did)
+    key = Ed25519KeyPair.generate()
+    hosts.routes["/holders/alice/did.json"] = document_for(did, key)
+    document = json.loads(document_for(did, key))
+    kid = document["verificationMethod"][0]["id"]
+    claims = {"aud": PUBLIC, "iat": int(time.time()), "nonce": api.post("/nonce").json()["c_nonce"]}
+    answered = open_session(api, did, sign_jws(claims, key, kid=kid, typ=PROOF_JWT_TYPE))
     assert answered.status_code == 201, answered.text
 
 

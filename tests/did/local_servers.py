@@ -230,8 +230,9 @@ def did_web(port: int, *path: str) -> str:
     return ":".join([f"did:web:localhost%3A{port}", *path])
 
 
-def document_for(did: str) -> bytes:
-    return json.dumps(single_key_document(did, Ed25519KeyPair.generate().public_key).to_json()).encode()
+def document_for(did: str, key: Ed25519KeyPair | None = None) -> bytes:
+    public = (key or Ed25519KeyPair.generate()).public_key
+    return json.dumps(single_key_document(did, public).to_json()).encode()
 
 
 def outcome(call: Callable[[], object]) -> Any:
