@@ -4,7 +4,7 @@ fhe never imports the engine (architecture rule), so this adapter lives in the c
 It embeds every face the engine's detector finds (YuNet alignment + MobileFaceNet), largest first,
 and describes the model with thresholds taken from the engine's own match rule: the engine calls
 two faces the same person when ``confidence(cosine) >= min_match_confidence``; the confidence
-map is monotone, so that is ``cosine >= cosine_for(min_match_confidence)`` (0.46 by default),
+map is monotone, so that is ``cosine >= cosine_for(min_match_confidence)`` (0.413 by default, FAR 1e-4),
 which ``ModelSpec.from_cosine_similarity`` turns into a cosine-distance and a euclidean-distance
 threshold that take the same decision.
 """

@@ -35,7 +35,8 @@ class FaceMatchRequest(_Request):
         None,
         ge=0.0,
         le=1.0,
-        description="Match when confidence >= this; default LIVECRED_MIN_FACE_MATCH_CONFIDENCE (0.6).",
+        description="Match when confidence >= this (confidence = -log10(estimated FAR) / 6); "
+        "default LIVECRED_MIN_FACE_MATCH_CONFIDENCE (0.6667 = FAR 1e-4).",
     )
 
 
@@ -44,7 +45,7 @@ class VerifyRequest(_Request):
     selfieImage: str = Field(description="Selfie. " + _IMAGE)
     antispoofThreshold: float | None = Field(None, ge=0.0, le=1.0)
     minFaceMatchConfidence: float | None = Field(
-        None, ge=0.0, le=1.0, description="Default LIVECRED_VERIFY_MIN_FACE_MATCH_CONFIDENCE (0.4)."
+        None, ge=0.0, le=1.0, description="Default LIVECRED_VERIFY_MIN_FACE_MATCH_CONFIDENCE (0.6667 = FAR 1e-4)."
     )
 
 

@@ -36,7 +36,7 @@ class ChallengeRequest(_Request):
     )
     antispoofThreshold: float | None = Field(None, ge=0.0, le=1.0, description="Override of ANTISPOOF_THRESHOLD.")
     minFaceMatchConfidence: float | None = Field(
-        None, ge=0.0, le=1.0, description="Same-person confidence both frames need; default 0.4."
+        None, ge=0.0, le=1.0, description="Same-person confidence both frames need; default 0.6667 (FAR 1e-4)."
     )
 
 
@@ -52,7 +52,7 @@ class FramesRequest(_Request):
 class PassiveMonitorRequest(FramesRequest):
     antispoofThreshold: float | None = Field(None, ge=0.0, le=1.0, description="Override of ANTISPOOF_THRESHOLD.")
     minFaceMatchConfidence: float | None = Field(
-        None, ge=0.0, le=1.0, description="Confidence every frame needs against the first; default 0.4."
+        None, ge=0.0, le=1.0, description="Confidence every frame needs against the first; default 0.6667 (FAR 1e-4)."
     )
     requireBlink: bool = Field(False, description="Refuse a burst with no blink in it.")
 

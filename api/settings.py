@@ -36,22 +36,24 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(5003, ge=1, le=65535, validation_alias=AliasChoices("PORT", "LIVECRED_PORT", "port"))
     antispoof_threshold: float = Field(
-        0.6,
+        0.3,
         ge=0.0,
         le=1.0,
         validation_alias=AliasChoices("ANTISPOOF_THRESHOLD", "LIVECRED_ANTISPOOF_THRESHOLD", "antispoof_threshold"),
-        description="Default fused P(real) needed to call a face live; requests may override it.",
+        description="Default fused P(real) needed to call a face live (cross-validated on NUAA, "
+        "docs/MODEL_CARD.md); requests may override it.",
     )
-    # Face-match operating points, as confidences (liveness/embed.py maps cosine -> confidence;
-    # calibration in docs/MODEL_CARD.md). Requests may override them.
+    # Face-match operating points, as confidences: confidence = -log10(estimated FAR) / 6
+    # (liveness/embed.py; named points lenient 0.5 = FAR 1e-3, default 0.6667 = 1e-4, strict
+    # 0.8333 = 1e-5; measurements in docs/MODEL_CARD.md). Requests may override them.
     min_face_match_confidence: float = Field(
-        0.6, ge=0.0, le=1.0, description="Default minConfidence of /face-match (0.6 = cosine 0.46)."
+        0.6667, ge=0.0, le=1.0, description="Default minConfidence of /face-match (0.6667 = FAR 1e-4, 'default')."
     )
     verify_min_face_match_confidence: float = Field(
-        0.4, ge=0.0, le=1.0, description="Default minFaceMatchConfidence of /verify (0.4 = cosine 0.44)."
+        0.6667, ge=0.0, le=1.0, description="Default minFaceMatchConfidence of /verify (0.6667 = FAR 1e-4)."
     )
     same_person_min_confidence: float = Field(
-        0.4, ge=0.0, le=1.0, description="Frames of one check must show the same person (challenges, bursts)."
+        0.6667, ge=0.0, le=1.0, description="Frames of one check must show the same person (challenges, bursts)."
     )
     # Face quality gate before matching (liveness/quality.py): an unusable face is refused with
     # 422 face_quality_too_low instead of being matched.
@@ -121,7 +123,10 @@ class Settings(BaseSettings):
         default_factory=list, description="URLs of other livecred deployments' context this verifier accepts."
     )
     credential_min_face_match_confidence: float = Field(
-        0.6, ge=0.0, le=1.0, description="Lowest face-match threshold a credential's Groth16 evidence may prove."
+        0.6667,
+        ge=0.0,
+        le=1.0,
+        description="Lowest face-match threshold a credential's Groth16 evidence may prove (0.6667 = FAR 1e-4).",
     )
     # Verification policy (issue 15): who is trusted, and whether status that cannot be checked fails.
     trusted_issuers: Annotated[list[str], NoDecode] = Field(

@@ -5,25 +5,34 @@ the least-squares similarity transform (Umeyama; rotation, uniform scale, transl
 reflection), the same alignment the model family was trained with.
 
 Decision: cosine similarity of the L2-normalised embeddings, mapped to a ``confidence`` in [0, 1]
-by :func:`similarity_to_confidence`, a monotone piecewise-linear map through measured knots
-(``ConfidenceMapping``). The knots were chosen from the labelled pairs in ``../shared/testdata``
-with ``bench/calibrate_match.py`` (numbers in the README):
+whose meaning is an error rate:
 
-* cosine 0.44 -> confidence 0.4 (the ``/verify`` default ``minFaceMatchConfidence``): the
-  impostor ceiling. No impostor pair measured scores above it: LFW folds 1-2 (600 pairs, max
-  0.367), deepface (66, max 0.228), and the FaceONNX celebrity look-alikes (12, max 0.412;
-  0.44 over both halves of that set).
-* cosine 0.46 -> confidence 0.6 (the ``/face-match`` default ``minConfidence``): below the lowest
-  genuine pair of the identity sets (0.478), so every one of them matches.
-* cosine 0.27 -> confidence 0.3: the LFW-calibrated point. With the LFW two-fold protocol
-  (threshold chosen on one fold, accuracy measured on the other) the chosen cosines are 0.266 and
-  0.281, held-out accuracy 99.0%; it also accepts 4 of the 12 FaceONNX look-alike impostor
-  pairs, so it is an opt-in (``minConfidence`` 0.3), not a default.
-* cosine 0 -> 0 (unrelated faces score about 0) and 1 -> 1, linear in between.
+    confidence = -log10(FAR) / 6,  i.e.  FAR = 10 ** (-6 x confidence)
 
-The defaults are a deliberately strict, identity-verification operating point: on LFW they
-accept no impostor and 89-94% of genuine pairs. ``bench/accuracy`` measures all three points;
-docs/MODEL_CARD.md has the numbers.
+where FAR is the share of *impostor* pairs (two different people) that score at least that cosine,
+estimated on all 1.28 million cross-identity pairs of the 1,602 labelled face images in
+``../shared/testdata`` (LFW folds 1-2, deepface, FaceONNX). A ``minConfidence`` therefore names
+the false-accept rate a caller accepts, the same in ``/face-match``, ``/verify``, sessions and the
+Groth16 threshold (``confidence x 10000``, so a log scale: 1 - FAR would put 1e-4 and 1e-5 on
+the same integer). The named operating points (:data:`OPERATING_POINTS`):
+
+=========  ======  ==========  ===========================================
+name       FAR     confidence  cosine (measured, ``bench/accuracy``)
+=========  ======  ==========  ===========================================
+lenient    1e-3    0.5         0.347
+default    1e-4    0.6667      0.413 (the shipped default everywhere)
+strict     1e-5    0.8333      0.470
+=========  ======  ==========  ===========================================
+
+The map is stored as knots (:class:`ConfidenceMapping`): the measured cosine at every half decade
+of FAR from 10^-0.5 to 10^-5, linear in between, (-1, 0) below and (1, 1) above. Above the
+``strict`` knot the impostor pairs held (1.28 million) cannot resolve a FAR, so the scale there
+only orders scores. ``bench/accuracy`` re-measures the knots and prints any drift from these.
+
+A template of several live frames (the mean of their unit embeddings, normalised) is closer to
+every face, impostors included, than one frame: at the same cosine a template's FAR is about
+three times a single image's. :data:`TEMPLATE_MAPPING` is the same scale measured on
+5-image templates against single images, so a session's ``minConfidence`` keeps its meaning.
 """
 
 from __future__ import annotations
@@ -40,11 +49,18 @@ from liveness.types import Face
 
 __all__ = [
     "ARCFACE_TEMPLATE",
+    "FAR_DECADES",
+    "OPERATING_POINTS",
+    "TEMPLATE_MAPPING",
     "ConfidenceMapping",
     "FaceEmbedder",
     "MobileFaceNet",
     "align_face",
+    "confidence_for_far",
     "cosine_similarity",
+    "far_for_confidence",
+    "mean_template",
+    "operating_point_confidence",
     "similarity_to_confidence",
     "similarity_transform",
 ]
@@ -96,12 +112,59 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / denom) if denom > 0 else 0.0
 
 
+FAR_DECADES = 6.0  # confidence 1 <-> FAR 1e-6
+# Named operating points: the false-accept rate each stands for.
+OPERATING_POINTS: dict[str, float] = {"lenient": 1e-3, "default": 1e-4, "strict": 1e-5}
+
+
+def confidence_for_far(far: float) -> float:
+    """The confidence that stands for ``far``: -log10(FAR) / 6 in [0, 1], to 4 decimals (the
+    Groth16 scale's resolution)."""
+    if not far > 0:
+        return 1.0
+    return round(min(1.0, max(0.0, -float(np.log10(far)) / FAR_DECADES)), 4)
+
+
+def far_for_confidence(confidence: float) -> float:
+    """The estimated false-accept rate a ``confidence`` stands for: 10 ** (-6 x confidence)."""
+    return float(10.0 ** (-FAR_DECADES * confidence))
+
+
+def operating_point_confidence(name: str) -> float:
+    """``minConfidence`` of a named operating point (``lenient``, ``default``, ``strict``)."""
+    try:
+        return confidence_for_far(OPERATING_POINTS[name])
+    except KeyError:
+        raise ValueError(f"unknown operating point {name!r}; one of {', '.join(OPERATING_POINTS)}") from None
+
+
+# Half decades of FAR, 10^-0.5 .. 10^-5: the confidences of the knots.
+_KNOT_CONFIDENCES = tuple(round(j / 12, 4) for j in range(1, 11))
+
+
 @dataclass(frozen=True, slots=True)
 class ConfidenceMapping:
-    """Knots of the piecewise-linear cosine -> confidence map (see the module docstring)."""
+    """Knots of the piecewise-linear cosine -> confidence map (see the module docstring).
 
-    cosines: tuple[float, ...] = (0.0, 0.27, 0.44, 0.46, 1.0)
-    confidences: tuple[float, ...] = (0.0, 0.3, 0.4, 0.6, 1.0)
+    The default knots are single image against single image: the cosine at which the measured
+    impostor FAR is 10^-0.5, 10^-1, ... 10^-5 (``bench/accuracy``, all 1,280,413 impostor pairs).
+    """
+
+    cosines: tuple[float, ...] = (
+        -1.0,
+        0.0641,
+        0.1484,
+        0.2104,
+        0.2622,
+        0.3072,
+        0.3472,
+        0.3825,
+        0.4128,
+        0.4394,
+        0.4703,
+        1.0,
+    )
+    confidences: tuple[float, ...] = (0.0, *_KNOT_CONFIDENCES, 1.0)
 
     def __post_init__(self) -> None:
         xs, ys = self.cosines, self.confidences
@@ -120,8 +183,29 @@ class ConfidenceMapping:
         return float(np.interp(confidence, self.confidences, self.cosines))
 
 
+# A template of live frames (``mean_template``) against one image: the same scale, measured on
+# 5-image LFW templates against every image of other people (5.4 million impostor scores).
+TEMPLATE_MAPPING = ConfidenceMapping(
+    cosines=(-1.0, 0.0743, 0.1634, 0.2305, 0.2856, 0.3343, 0.3809, 0.4119, 0.4342, 0.4641, 0.4917, 1.0),
+)
+
+
+def mean_template(embeddings: np.ndarray) -> np.ndarray:
+    """A template of several faces of one person: the mean of their unit embeddings, normalised.
+
+    Measured on LFW (``bench/accuracy``): the plain mean beats weighting by sharpness or pose;
+    quality belongs in choosing the frames (the gate), not in weighting them.
+    """
+    vectors = np.asarray(embeddings, dtype=np.float64).reshape(-1, np.shape(embeddings)[-1])
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    mean = (vectors / np.maximum(norms, 1e-12)).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    template: np.ndarray = (mean / norm if norm > 0 else mean).astype(np.float32)
+    return template
+
+
 def similarity_to_confidence(similarity: float, mapping: ConfidenceMapping | None = None) -> float:
-    """Monotone map of cosine similarity onto [0, 1]; negative cosines give 0."""
+    """Monotone map of cosine similarity onto [0, 1]: -log10 of the estimated FAR, over 6."""
     return (mapping or ConfidenceMapping()).confidence(similarity)
 
 

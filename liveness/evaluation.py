@@ -14,6 +14,9 @@ and CI is computed one way. Conventions:
 * LFW two-fold protocol (View 2 has ten folds; we hold two): the threshold is chosen on one fold
   (the accuracy-maximising one) and accuracy is measured on the other, both ways; the reported
   figure is the mean of the held-out accuracies.
+* Operating points are named by FAR targets; their thresholds are cross-validated over identities
+  and their error rates carry bootstrap intervals that resample identities
+  (:mod:`liveness._operating_points`, re-exported here).
 """
 
 from __future__ import annotations
@@ -23,18 +26,43 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liveness._operating_points import (
+    CrossValidatedPad,
+    CrossValidatedPoint,
+    Interval,
+    bootstrap_rate,
+    bootstrap_threshold_at_far,
+    cross_validated_pad,
+    cross_validated_threshold,
+    fit_pad_threshold,
+    identity_folds,
+    resample_weights,
+    threshold_at_far,
+)
+
 __all__ = [
+    "CrossValidatedPad",
+    "CrossValidatedPoint",
     "FoldResult",
+    "Interval",
     "PadErrorRates",
     "RocCurve",
     "accuracy_at",
     "auc",
     "best_accuracy_threshold",
+    "bootstrap_rate",
+    "bootstrap_threshold_at_far",
+    "cross_validated_pad",
+    "cross_validated_threshold",
     "equal_error_rate",
+    "fit_pad_threshold",
+    "identity_folds",
     "pad_error_rates",
+    "resample_weights",
     "roc_curve",
     "stratified_sample",
     "tar_at_far",
+    "threshold_at_far",
     "two_fold_accuracy",
 ]
 

@@ -45,7 +45,7 @@ def test_same_person_round_trip(workdir: Path) -> None:
     assert code == 0, out
     code, out = _run("restore", workdir / "ab.ct", "--key", workdir / "me.key")
     assert code == 0, out
-    assert 0.0 < float(out) < math.sqrt(2 - 2 * 0.46)
+    assert 0.0 < float(out) < math.sqrt(2 - 2 * 0.4128)  # the default point's cosine (FAR 1e-4)
     code, out = _run("verify", workdir / "ab.ct", "--key", workdir / "me.key")
     assert code == 0 and "same person" in out
 

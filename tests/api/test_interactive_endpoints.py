@@ -38,7 +38,7 @@ def test_smile_challenge_passes_for_a_live_smile(client: TestClient) -> None:
     assert result["challenge_type"] == "smile" and result["measure"] == "smile_score"
     assert result["change"] == pytest.approx(result["challenge_value"] - result["baseline_value"], abs=1e-3)
     assert result["change"] >= result["threshold"] == 20.0
-    assert result["is_live"] and result["same_person"] and result["min_face_match_confidence"] == 0.4
+    assert result["is_live"] and result["same_person"] and result["min_face_match_confidence"] == 0.6667  # FAR 1e-4
     assert result["challenge"]["smile_score"] > 50 > result["baseline"]["smile_score"]
     assert set(result["baseline"]) >= {"eye_aspect_ratio", "mouth_width", "lip_corner_elevation", "yaw", "pitch"}
     assert result["processing_time_ms"] > 0

@@ -184,7 +184,7 @@ def test_the_server_drives_the_take_and_a_credential_verifies(client: TestClient
     # The Groth16 proof is bound to this session's nonce.
     assert zk_proof["type"] == ["Groth16FaceMatchProof"]
     assert zk_proof["nonce"] == str(nonce_to_field(issued["session"]["nonce"]))
-    assert zk_proof["threshold"] == 6000
+    assert zk_proof["threshold"] == 6667  # the default operating point, confidence 0.6667 (FAR 1e-4)
     verdict = client.post("/credentials/verify", json={"verifiableCredential": vc}).json()
     assert verdict["verified"], verdict
     assert {"proof", "schema", "status", "evidence"} <= set(verdict["checks"])

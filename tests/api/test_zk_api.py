@@ -82,7 +82,8 @@ def test_no_proof_without_a_match(client: TestClient) -> None:
     assert body["reasons"] == ["faces_do_not_match"]
     for field in ("proof", "publicSignals", "solidityCalldata", "commitment", "proofGenerationTimeMs"):
         assert body[field] is None, field
-    assert body["proofThreshold"] == 6000 and body["nonce"] == str(nonce_to_field(NONCE))
+    # The default minConfidence: 0.6667 (FAR 1e-4) on the error-rate scale, x 10000 (was 0.6).
+    assert body["proofThreshold"] == 6667 and body["nonce"] == str(nonce_to_field(NONCE))
 
 
 def test_a_threshold_above_the_score_gets_no_proof(client: TestClient, matched: dict[str, Any]) -> None:
@@ -210,5 +211,5 @@ def test_zk_service_url_sends_proving_to_a_remote_worker(
         body = test_client.post("/face-match-proof", json=_body(SAME, nonce=NONCE)).json()
     assert body["proofIsMatch"] is True
     key = VerificationKey.from_json(json.loads(Artifacts.packaged().verification_key.read_text()))
-    policy = {"expected_threshold": 6000, "expected_nonce": nonce_to_field(NONCE)}
+    policy = {"expected_threshold": 6667, "expected_nonce": nonce_to_field(NONCE)}  # default 0.6667
     assert verify_face_match_proof(_proof_of(body), key, **policy).verified

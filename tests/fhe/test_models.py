@@ -24,11 +24,13 @@ from liveness import EngineConfig
 
 def test_engine_thresholds_follow_its_match_rule() -> None:
     spec = engine_model_spec(EngineConfig())
-    # The engine matches at confidence 0.6, i.e. cosine 0.46 (liveness/embed.py).
+    # The engine matches at the ``default`` point, confidence 0.6667 = FAR 1e-4, i.e. cosine
+    # 0.4128 (liveness/embed.py; was 0.6 = cosine 0.46 on the old hand-placed scale).
     assert spec.name == "MobileFaceNet" and spec.dimension == 128
-    assert spec.max_cosine_distance == pytest.approx(0.54)
-    assert spec.max_euclidean_distance == pytest.approx(math.sqrt(2 - 2 * 0.46))
-    assert engine_model_spec(EngineConfig(min_match_confidence=0.4)).max_cosine_distance == pytest.approx(0.56)
+    assert spec.max_cosine_distance == pytest.approx(1 - 0.4128)
+    assert spec.max_euclidean_distance == pytest.approx(math.sqrt(2 - 2 * 0.4128))
+    # confidence 0.5 is the `lenient` knot, cosine 0.3472
+    assert engine_model_spec(EngineConfig(min_match_confidence=0.5)).max_cosine_distance == pytest.approx(1 - 0.3472)
 
 
 @pytest.mark.parametrize("cosine", [-0.3, 0.0, 0.3, 0.4599, 0.46, 0.4601, 0.9])

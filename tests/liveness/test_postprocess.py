@@ -10,7 +10,17 @@ import pytest
 
 from liveness.antispoof import silentface_crop_box, softmax
 from liveness.detect import decode_yunet, nms
-from liveness.embed import ARCFACE_TEMPLATE, ConfidenceMapping, similarity_to_confidence, similarity_transform
+from liveness.embed import (
+    ARCFACE_TEMPLATE,
+    TEMPLATE_MAPPING,
+    ConfidenceMapping,
+    confidence_for_far,
+    far_for_confidence,
+    mean_template,
+    operating_point_confidence,
+    similarity_to_confidence,
+    similarity_transform,
+)
 from liveness.types import BoundingBox
 
 
@@ -80,15 +90,38 @@ def test_similarity_transform_recovers_a_known_transform() -> None:
 
 
 def test_confidence_mapping_anchors_and_monotonicity() -> None:
+    # confidence = -log10(FAR) / 6 (was hand-placed knots: 0.44 -> 0.4, 0.46 -> 0.6); the knots
+    # are the cosines measured at each half decade of FAR by bench/accuracy.
     mapping = ConfidenceMapping()
-    assert similarity_to_confidence(0.44) == pytest.approx(0.4)
-    assert similarity_to_confidence(0.46) == pytest.approx(0.6)
-    assert similarity_to_confidence(-0.5) == 0.0 and similarity_to_confidence(1.0) == 1.0
+    assert mapping.confidence(mapping.cosine_for(operating_point_confidence("default"))) == pytest.approx(0.6667)
+    assert 0.40 < mapping.cosine_for(0.6667) < 0.43  # FAR 1e-4 on 1.28 million impostor pairs: 0.413
+    assert mapping.cosine_for(0.5) < mapping.cosine_for(0.6667) < mapping.cosine_for(0.8333)
+    assert similarity_to_confidence(-1.0) == 0.0 and similarity_to_confidence(1.0) == 1.0
+    assert similarity_to_confidence(0.0) < 0.1  # unrelated faces: FAR about 0.5
     xs = np.linspace(-1, 1, 201)
     ys = [similarity_to_confidence(float(x)) for x in xs]
     assert all(b >= a for a, b in itertools.pairwise(ys))
     for conf in (0.1, 0.4, 0.5, 0.6, 0.9):
         assert mapping.confidence(mapping.cosine_for(conf)) == pytest.approx(conf)
+
+
+def test_the_confidence_scale_is_an_error_rate() -> None:
+    assert confidence_for_far(1e-4) == 0.6667 and confidence_for_far(1e-3) == 0.5
+    assert confidence_for_far(1e-5) == 0.8333 and confidence_for_far(1.0) == 0.0
+    assert confidence_for_far(1e-9) == 1.0 and confidence_for_far(0.0) == 1.0
+    assert far_for_confidence(0.5) == pytest.approx(1e-3)
+    assert [operating_point_confidence(p) for p in ("lenient", "default", "strict")] == [0.5, 0.6667, 0.8333]
+    with pytest.raises(ValueError):
+        operating_point_confidence("medium")
+    # A template is closer to everyone: the same FAR needs a higher cosine than for one image.
+    assert TEMPLATE_MAPPING.cosine_for(0.6667) > ConfidenceMapping().cosine_for(0.6667)
+
+
+def test_mean_template_is_the_normalised_mean_of_unit_vectors() -> None:
+    # (3, 0) and (0, 1) normalise to (1, 0) and (0, 1); their mean (0.5, 0.5) normalises to 1/sqrt2.
+    template = mean_template(np.array([[3.0, 0.0], [0.0, 1.0]]))
+    assert template.tolist() == pytest.approx([2**-0.5, 2**-0.5])
+    assert mean_template(np.array([[0.0, 2.0]])).tolist() == pytest.approx([0.0, 1.0])
 
 
 def test_confidence_mapping_rejects_bad_knots() -> None:
