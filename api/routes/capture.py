@@ -38,7 +38,8 @@ from api.issuer_setup import capture_policy
 from api.ratelimit import RATE_LIMITED, RateLimits, address_subject
 from api.routes.sessions import public_state
 from api.take_adapter import id_image_limits, open_take
-from liveness import decode_base64_image, decode_image_bytes
+from liveness import decode_base64_image
+from liveness.images import decode_frame_bytes
 from wallet import CaptureMachine, CaptureOutcome, CaptureProtocolError, Session, Wallet
 from zk import (
     FaceMatchProof,
@@ -247,7 +248,7 @@ class _Take:
                 arrived, data = item
 
                 def judge(data: bytes = data, arrived: float = arrived) -> dict[str, Any] | None:
-                    image = decode_image_bytes(data, limits, field="frame")
+                    image = decode_frame_bytes(data, limits, field="frame")
                     height, width = image.shape[:2]
                     if max(width, height) > MAX_WIDTH or min(width, height) > MAX_HEIGHT:
                         raise CaptureProtocolError(

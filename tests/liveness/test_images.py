@@ -24,6 +24,7 @@ from liveness import (
     decode_base64_image,
     decode_image_bytes,
 )
+from liveness.images import decode_frame_bytes
 
 LIMITS = ImageLimits()
 
@@ -140,3 +141,26 @@ def test_error_messages_do_not_echo_the_input() -> None:
         decode_base64_image(payload, LIMITS, field="selfieImage")
     assert payload[:16] not in str(info.value) and "SECRET" not in str(info.value)
     assert info.value.field == "selfieImage"
+
+
+def test_camera_frames_decode_as_images_do_and_refuse_the_same_inputs() -> None:
+    """decode_frame_bytes (the live take's decoder) checks the header like decode_image_bytes and
+    decodes with OpenCV; the pictures agree and every hostile input is refused the same way."""
+    raw = _encode(_gradient(320, 240), "PNG")
+    assert np.array_equal(decode_frame_bytes(raw, LIMITS), decode_image_bytes(raw, LIMITS))
+    jpeg = _encode(_gradient(320, 240), "JPEG", quality=90)
+    assert (
+        np.abs(decode_frame_bytes(jpeg, LIMITS).astype(int) - decode_image_bytes(jpeg, LIMITS).astype(int)).max() <= 2
+    )
+    cases: list[tuple[bytes, ImageLimits, type[Exception]]] = [
+        (b"", LIMITS, EmptyImage),
+        (b"not an image at all", LIMITS, NotAnImage),
+        (raw, ImageLimits(max_bytes=len(raw) - 1), ImageTooLarge),
+        (png_bomb(20_000, 20_000), LIMITS, ImageTooManyPixels),
+        (_encode(_gradient(10, 10), "PNG"), LIMITS, ImageTooSmall),
+        (_encode(_gradient(), "GIF"), LIMITS, UnsupportedImageFormat),
+        (jpeg[: len(jpeg) // 2], LIMITS, CorruptImage),
+    ]
+    for data, limits, error in cases:
+        with pytest.raises(error):
+            decode_frame_bytes(data, limits)
