@@ -158,8 +158,8 @@ def fhe_galois_bomb(target: Target) -> str:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
-    from api.fhe_engine import engine_model_spec
     from fhe import CipherFace, encode_base64
+    from livecred.fhe_engine import engine_model_spec
     from tests.fhe import seal_bombs
 
     holder = CipherFace(engine_model_spec())

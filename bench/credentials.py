@@ -5,7 +5,7 @@ Prints (median of --runs runs):
   validate + sign (the target: >= 100/s per process; an ACA-Py issuer is reported at ~30/s),
   with and without the database write;
 - where the time of one issuance goes (build, schema, canonicalisation, signing, store);
-- issue and verify p50 over HTTP against a real `uvicorn api.main:app` on a free local port.
+- issue and verify p50 over HTTP against a real `uvicorn livecred.main:app` on a free local port.
 
     .venv/bin/python bench/credentials.py [--runs 5] [--count 200] [--http-count 100]
 """
@@ -149,7 +149,7 @@ def over_http(tmp: Path, count: int) -> dict[str, float]:
         sys.executable,
         "-m",
         "uvicorn",
-        "api.main:app",
+        "livecred.main:app",
         "--host",
         "127.0.0.1",
         "--port",

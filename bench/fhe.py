@@ -37,7 +37,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.fhe_engine import engine_model_spec  # noqa: E402
 from fhe import (  # noqa: E402
     PARAMS_128,
     PARAMS_192,
@@ -51,6 +50,7 @@ from fhe import (  # noqa: E402
     encode_base64,
     plaintext_distance,
 )
+from livecred.fhe_engine import engine_model_spec  # noqa: E402
 
 TARGET_EUCLIDEAN_MS = 30.0
 PARAMETER_SETS: list[tuple[str, CKKSParams]] = [

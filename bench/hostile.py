@@ -1,7 +1,7 @@
 """Replay the hostile-input attacks against a running service and show what each one costs it.
 
 Starts the service from ``--repo`` (default: this checkout) the way an operator would
-(``python -m api.cli serve``, default settings, a temporary state directory, loopback), then runs
+(``python -m livecred.cli serve``, default settings, a temporary state directory, loopback), then runs
 each attack of ``bench/_attacks.py`` in turn. Per attack it prints the answer the attacker got,
 the CPU seconds the service spent (the server process and its children, from /proc), the change
 in the server's resident memory, and what a bystander saw meanwhile: a second client that keeps
@@ -115,7 +115,7 @@ class Service:
             **self.extra_env,
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "livecred.cli", "serve", "--port", str(self.port)],
             cwd=self.repo,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from api import Settings, create_app  # noqa: E402
+from livecred import Settings, create_app  # noqa: E402
 
 # Single-request p50 targets (ms) from the issue; None = no target.
 TARGET_P50_MS: dict[str, float | None] = {

@@ -1,6 +1,6 @@
 """Latency benchmark of the running service: per-endpoint p50 / p95, throughput, start-up time and memory.
 
-Starts the real service (``python -m uvicorn api.main:app``) as a subprocess on a free local port, with
+Starts the real service (``python -m uvicorn livecred.main:app``) as a subprocess on a free local port, with
 ``LIVECRED_MODELS_DIR`` set to the models directory and ``LIVECRED_STATE_DIR`` set to a temporary directory.
 It measures the time from launch until ``GET /health`` answers 200 ``{"ready": true}``, warms every endpoint
 up, reads the server's resident memory (VmRSS, Linux only), then times ``--requests`` requests per endpoint
@@ -331,7 +331,7 @@ def run_benchmark(args: argparse.Namespace) -> None:
             "LIVECRED_MODELS_DIR": str(args.models.resolve()),
             "LIVECRED_STATE_DIR": str(state_dir),
         }
-        cmd = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [sys.executable, "-m", "uvicorn", "livecred.main:app", "--host", "127.0.0.1", "--port", str(port)]
         with log_path.open("wb") as log:
             started = time.perf_counter()
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)

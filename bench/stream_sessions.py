@@ -1,7 +1,7 @@
 """Live takes over the WebSocket against a running service: server CPU per streamed frame, whether
 N concurrent takes at 10 fps are judged in time, and what a whole session costs the server.
 
-Starts the service from this checkout (``python -m api.cli serve``, rate limits off, a temporary
+Starts the service from this checkout (``python -m livecred.cli serve``, rate limits off, a temporary
 state directory) and drives it the way wallets do: each simulated wallet opens a session (with a
 proof of possession), streams a real clip's frames at ``--fps`` by the wall clock without waiting
 for replies, and starts a new session when the take ends. Per load level it prints:

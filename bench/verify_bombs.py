@@ -33,7 +33,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.errors import status_for
 from did import Ed25519KeyPair
 from did._multiformats import multibase_b58_encode
 from issuer import (
@@ -45,6 +44,7 @@ from issuer import (
     IssuerStore,
     check_structure,
 )
+from livecred.errors import status_for
 
 BODY_LIMIT = 256 * 1024
 HOLDER = "did:key:z6MkfQ7oYZC8rEzX8cGLWTTs6bqfMxx22mGmT7kGJ2Ayj9qd"

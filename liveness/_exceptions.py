@@ -21,7 +21,7 @@ exceptions mean the engine could not reach a verdict at all::
     └── ModelUnavailable             a model file is missing or fails its sha256 check
 
 Every class carries a stable machine ``code``; the HTTP layer maps classes to status codes in one
-table (``api/errors.py``). Messages never contain image bytes or embeddings.
+table (``livecred/errors.py``). Messages never contain image bytes or embeddings.
 """
 
 from __future__ import annotations

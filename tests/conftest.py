@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
+from livecred import Settings, create_app
 from liveness import ImageLimits, LivenessEngine, decode_image_bytes, load_default_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

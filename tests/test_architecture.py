@@ -19,7 +19,7 @@ ALLOWED = {
     "fhe": set(),
     "issuer": {"did", "zk"},
     "wallet": {"issuer", "did", "zk"},
-    "api": {"liveness", "issuer", "wallet", "zk", "did", "fhe"},
+    "livecred": {"liveness", "issuer", "wallet", "zk", "did", "fhe"},
 }
 
 

@@ -19,7 +19,7 @@ mean no verdict or no proof could be reached at all::
         └── ProofMismatch         the prover returned a proof that fails our own checks
 
 Every class carries a stable machine ``code``; the HTTP layer maps classes to status codes in one
-table (``api/errors.py``). Messages never contain the private score or salt.
+table (``livecred/errors.py``). Messages never contain the private score or salt.
 """
 
 from __future__ import annotations

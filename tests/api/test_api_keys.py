@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from api import Settings, create_app
+from livecred import Settings, create_app
 from tests.api.wallet_client import Holder, open_session
 from tests.conftest import MODELS_DIR, read_b64
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from api import Settings, create_app
+from livecred import Settings, create_app
 from liveness.models import DEFAULT_ENGINE_MODELS
 from tests.conftest import MODELS_DIR, read_b64
 from tests.liveness.test_images import png_bomb
@@ -176,7 +176,7 @@ def test_not_ready_when_models_are_missing(tmp_path: Path) -> None:
 def test_body_limit_takes_the_longest_matching_route_prefix() -> None:
     from types import SimpleNamespace
 
-    from api.app import body_limit
+    from livecred.app import body_limit
 
     state = SimpleNamespace(
         settings=SimpleNamespace(max_request_bytes=1000), body_limits={"/fhe/": 5000, "/fhe/distance": 9000}

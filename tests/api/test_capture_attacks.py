@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
+from livecred import Settings, create_app
 from tests.api.wallet_client import Holder, open_session
 from tests.capture.attacks import (
     FRONTAL_PHOTO,

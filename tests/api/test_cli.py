@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from livecred.cli import app
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStore
 from tests.conftest import MODELS_DIR
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from api.issuer_setup import build_issuer
-from api.settings import Settings
+from livecred.cli import app
+from livecred.issuer_setup import build_issuer
+from livecred.settings import Settings
 
 runner = CliRunner()
 HOLDER = "did:key:z6MkfQ7oYZC8rEzX8cGLWTTs6bqfMxx22mGmT7kGJ2Ayj9qd"

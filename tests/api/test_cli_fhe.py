@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
 from fhe import EncryptedEmbedding
+from livecred.cli import app
 from tests.conftest import MODELS_DIR, TESTDATA
 from tests.fhe import seal_bombs
 

@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from api import Settings
-from api.cli import app as cli
-from api.client_address import TrustedProxies, parse_address, resolve_client
+from livecred import Settings
+from livecred.cli import app as cli
+from livecred.client_address import TrustedProxies, parse_address, resolve_client
 
 PROXIES = TrustedProxies.parse("10.0.0.1, 10.1.0.0/16, fd00::/8")
 

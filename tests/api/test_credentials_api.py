@@ -11,9 +11,9 @@ import base58
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
 from did import FetchBusy
 from issuer import bit_at, decode_list
+from livecred import Settings, create_app
 from tests.conftest import MODELS_DIR
 
 TOKEN = "test-admin-token-0123456789abcdef"

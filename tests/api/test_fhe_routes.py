@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
-from api.fhe_engine import engine_model_spec
-from api.routes.fhe import request_limit
 from fhe import PARAMS_128, CipherFace, EncryptedDistance, FHELimits, Metric, encode_base64, plaintext_distance
+from livecred import Settings, create_app
+from livecred.fhe_engine import engine_model_spec
+from livecred.routes.fhe import request_limit
 from tests.conftest import MODELS_DIR
 from tests.fhe import seal_bombs
 
@@ -145,7 +145,7 @@ _ATTACK_PROCESS = textwrap.dedent(
     """
     import json, sys
     from fastapi.testclient import TestClient
-    from api import Settings, create_app
+    from livecred import Settings, create_app
 
     def peak_mb():
         with open("/proc/self/status") as status:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
+from livecred import Settings, create_app
 from tests.conftest import MODELS_DIR, REPO_ROOT
 
 DEEP_ARRAY = b"[" * 100_000 + b"]" * 100_000
@@ -51,7 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
     }
     log = (tmp / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "livecred.cli", "serve", "--port", str(port)],
         cwd=REPO_ROOT,
         env=env,
         stdout=log,
@@ -144,7 +144,7 @@ def test_a_body_that_drips_in_is_refused_with_408(server: tuple[str, subprocess.
 def test_importing_the_service_keeps_the_recursion_limit() -> None:
     """py_ecc raises the process's recursion limit on import; the service puts it back."""
     code = (
-        "import sys; before = sys.getrecursionlimit(); import api.main, zk, issuer; "
+        "import sys; before = sys.getrecursionlimit(); import livecred.main, zk, issuer; "
         "print(before, sys.getrecursionlimit())"
     )
     env = {**os.environ, "LIVECRED_MODELS_DIR": str(MODELS_DIR)}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
+from livecred import Settings, create_app
 from tests.api.test_credentials_api import ADMIN, PUBLIC, TOKEN, credential
 from tests.conftest import MODELS_DIR
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
-from api.app import body_limit
+from livecred import Settings, create_app
+from livecred.app import body_limit
 from tests.conftest import MODELS_DIR, encode_b64, read_b64, read_image
 
 NEUTRAL = "nuaa_antispoof/images/real/0013/0013_01_07_03_142.jpg"

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.pool import QueuePool
 
-from api import Settings, create_app
-from api.issuer_setup import issuer_store
+from livecred import Settings, create_app
+from livecred.issuer_setup import issuer_store
 from tests.conftest import MODELS_DIR
 
 TOKEN = "test-admin-token-0123456789abcdef"

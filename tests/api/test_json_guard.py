@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from api.json_guard import JSONShapeError, JSONShapeLimits, check_json_shape
+from livecred.json_guard import JSONShapeError, JSONShapeLimits, check_json_shape
 
 
 def nested(depth: int) -> bytes:

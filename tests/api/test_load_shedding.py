@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from api import Settings, create_app
-from api.capacity import BoundedPool, ClientDisconnected, ServerBusy
 from issuer import StoreUnavailable
+from livecred import Settings, create_app
+from livecred.capacity import BoundedPool, ClientDisconnected, ServerBusy
 from tests.api.wallet_client import Holder, open_session
 from tests.conftest import MODELS_DIR, read_b64
 

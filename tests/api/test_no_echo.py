@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
 from did import Ed25519KeyPair, did_key_from_public_key
 from did.jws import sign_jws
+from livecred import Settings, create_app
 from tests.conftest import MODELS_DIR
 from wallet import PRE_AUTHORIZED_GRANT, PROOF_JWT_TYPE, Wallet
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
 from issuer import EDDSA_JCS_2022, EDDSA_RDFC_2022, Issuer
+from livecred import Settings, create_app
 from tests.api.test_credentials_api import ADMIN, TOKEN, credential, issue
 from tests.conftest import MODELS_DIR
 from tests.issuer.test_presentations import Holder, present

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
-from api.openapi import BODY_STATUSES
-from api.ratelimit import ROUTE_FAMILIES
+from livecred import Settings, create_app
+from livecred.openapi import BODY_STATUSES
+from livecred.ratelimit import ROUTE_FAMILIES
 from tests.conftest import MODELS_DIR
 
 BODIES: list[bytes | None] = [None, b"", b"{", b"[" * 100 + b"]" * 100, b"{}", json.dumps({"a": 1}).encode(), b"\xff"]

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
 from did import Ed25519KeyPair
 from did.jws import sign_jws
 from issuer import Issuer, IssuerConfig, IssuerStore
+from livecred import Settings, create_app
 from tests.conftest import MODELS_DIR
 from tests.did.local_servers import (
     LocalServer,

@@ -19,12 +19,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
 
-from api import Settings, create_app
-from api.ratelimit import ROUTE_FAMILIES, RateLimitUnavailable, build_storage
-from api.ratelimit_storage import rate_limit_counters
 from did import Ed25519KeyPair
 from issuer.store import database_engine
 from issuer.store import metadata as issuer_metadata
+from livecred import Settings, create_app
+from livecred.ratelimit import ROUTE_FAMILIES, RateLimitUnavailable, build_storage
+from livecred.ratelimit_storage import rate_limit_counters
 from tests.api.wallet_client import Holder
 
 PROXY = "10.0.0.1"
@@ -196,9 +196,9 @@ def test_a_failing_counter_store_fails_open_with_a_warning(tmp_path: Path, caplo
         client = _as(application, "203.0.113.60")
         assert [_open(client).status_code for _ in range(2)] == [201, 429]
         rate_limit_counters.drop(application.state.issuer.store.engine)  # the counters' table is gone
-        caplog.set_level(logging.WARNING, logger="livecred.api.ratelimit")
+        caplog.set_level(logging.WARNING, logger="livecred.livecred.ratelimit")
         assert [_open(client).status_code for _ in range(3)] == [201, 201, 201]
-    warnings = [r for r in caplog.records if r.name == "livecred.api.ratelimit"]
+    warnings = [r for r in caplog.records if r.name == "livecred.livecred.ratelimit"]
     assert len(warnings) == 1  # once, not once per request
     assert "failing open" in warnings[0].getMessage()
 

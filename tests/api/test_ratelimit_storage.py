@@ -14,8 +14,8 @@ from limits.errors import StorageError
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Engine, func, select
 
-from api.ratelimit_storage import SQLStorage, rate_limit_counters
 from issuer.store import database_engine
+from livecred.ratelimit_storage import SQLStorage, rate_limit_counters
 
 PG_URL = os.environ.get("LIVECRED_TEST_POSTGRES_URL")
 

@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api import Settings, create_app
-from api.routes import capture as capture_route
+from livecred import Settings, create_app
+from livecred.routes import capture as capture_route
 from tests.api.wallet_client import (
     Holder,
     ScriptedTake,
@@ -230,7 +230,7 @@ def test_challenges_are_announced_one_at_a_time(client: TestClient, clock: Virtu
 def test_the_credential_verifies_offline_with_the_cli(
     issued: dict[str, Any], app_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from api.cli import app as cli
+    from livecred.cli import app as cli
 
     monkeypatch.setenv("LIVECRED_STATE_DIR", str(app_settings.state_dir))
     monkeypatch.setenv("LIVECRED_PUBLIC_URL", app_settings.resolved_public_url)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import Settings, create_app
 from did import Ed25519KeyPair, did_key_from_public_key
 from issuer import create_proof
+from livecred import Settings, create_app
 from tests.api.test_credentials_api import ADMIN, TOKEN, credential, issue
 from tests.conftest import MODELS_DIR
 

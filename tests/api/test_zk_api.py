@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api import Settings, create_app
-from api.cli import app as cli
+from livecred import Settings, create_app
+from livecred.cli import app as cli
 from tests.conftest import MODELS_DIR, read_b64
 from zk import (
     Artifacts,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from api.fhe_engine import engine_model_spec
 from fhe import CipherFace, Metric, ModelSpec
+from livecred.fhe_engine import engine_model_spec
 
 
 @pytest.fixture(scope="session")

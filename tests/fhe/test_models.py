@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from api.fhe_engine import engine_model_spec
 from fhe import (
     CipherFace,
     InvalidEmbedding,
@@ -19,6 +18,7 @@ from fhe import (
     plaintext_distance,
 )
 from fhe.plaintext import normalise, pad
+from livecred.fhe_engine import engine_model_spec
 from liveness import EngineConfig
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from api.fhe_engine import EngineEmbedder
 from fhe import CipherFace, Metric, plaintext_distance
+from livecred.fhe_engine import EngineEmbedder
 from liveness import Face, LivenessEngine
 from tests.conftest import TESTDATA, labelled_pairs, read_image
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from api import Settings, create_app
+from livecred import Settings, create_app
 from tests.capture.performances import D9
 from tests.conftest import MODELS_DIR, REPO_ROOT
 from tests.web.fake_camera import write_fake_camera

@@ -153,7 +153,7 @@ def test_a_person_following_the_page_gets_a_credential_that_verifies(
     state = str(live_server.settings.state_dir)
     env = {**os.environ, "LIVECRED_PUBLIC_URL": live_server.url, "LIVECRED_STATE_DIR": state}
     result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "credentials", "verify", str(downloaded)],
+        [sys.executable, "-m", "livecred.cli", "credentials", "verify", str(downloaded)],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
