@@ -8,7 +8,7 @@ threshold. With --plot it draws the ROC curves to bench/out/roc.png (needs matpl
 
     python bench/calibrate_match.py [--testdata DIR] [--models DIR] [--flip] [--plot]
 
-Not a test: it measures. The numbers it printed when the threshold was chosen are in the README.
+Not a test: it measures. The numbers it printed when the threshold was chosen are in docs/thresholds.md.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ decrypts to noise that differs from slot to slot.
 
 Not provided: circuit privacy (the noise in a decrypted distance is not smudged, so a key holder
 who crafted the other input could learn a little beyond the distance) and integrity (a cloud can
-return any ciphertext). CKKS is approximate: see ``SLOT_TOLERANCE`` and the README's measurements.
+return any ciphertext). CKKS is approximate: see ``SLOT_TOLERANCE`` and docs/fhe.md's measurements.
 """
 
 from __future__ import annotations

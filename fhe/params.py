@@ -15,7 +15,7 @@ Constraints checked here (``CKKSParams.__post_init__``):
   ``±2^(q0 - scale - 1)``, and a squared distance of unit vectors reaches 4;
 * the special prime is at least as large as ``q0``, which keeps key-switching noise low.
 
-Presets (measured precision and speed in the README):
+Presets (measured precision and speed in docs/fhe.md):
 
 ================  ======  ============  =====  ========  ====================================
 preset            N       bits          scale  security  use

@@ -158,7 +158,7 @@ def offline_verifier(
     )
 
 
-# Exit codes of `credentials verify` (README, "Credentials"): 0 verified with every check run;
+# Exit codes of `credentials verify` (docs/credentials.md): 0 verified with every check run;
 # 1 a check failed (forged, untrusted, revoked, expired ...); 2 the input or the configuration is
 # unusable; 3 not fully verified because a check could not run (status offline, no zk artifacts).
 EXIT_VERIFIED, EXIT_FAILED, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3

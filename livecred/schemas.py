@@ -93,7 +93,7 @@ class LivenessResponse(TimedResponse):
 
 class FaceMatchResponse(TimedResponse):
     matched: bool
-    confidence: float = Field(description="Calibrated match confidence in [0, 1] (see README).")
+    confidence: float = Field(description="Calibrated match confidence in [0, 1] (docs/thresholds.md).")
     similarity: float = Field(description="Raw cosine similarity of the embeddings.")
     min_confidence: float
     id_face_extracted: bool

@@ -13,7 +13,9 @@ from livecred.schemas import Box, TimedResponse
 from liveness import ChallengeType, FaceMeasures
 
 _IMAGE = "Base64 image (JPEG, PNG, WebP or BMP), optionally as a data URL."
-_FRAMES = "Camera frames in time order, each a base64 image; count and per-frame size are limited (see README)."
+_FRAMES = (
+    "Camera frames in time order, each a base64 image; count and per-frame size are limited (docs/interactive.md)."
+)
 
 
 class _Request(BaseModel):
@@ -113,7 +115,7 @@ class SmileCheckResponse(TimedResponse):
     is_smiling: bool
     smile_score: float = Field(description="0-100.")
     threshold: float
-    method: str = Field(description="geometric: relative mouth width and lip-corner elevation (see README).")
+    method: str = Field(description="geometric: relative mouth width and lip-corner elevation (docs/interactive.md).")
     mouth_width: float
     mouth_opening: float
     lip_corner_elevation: float

@@ -18,7 +18,7 @@ class FaceMatchProofRequest(FaceMatchRequest):
         max_length=256,
         description=(
             "The verifier's challenge, bound into the proof. A decimal or 0x-hex number below the BN254 scalar "
-            "field order is used as is; any other string is hashed to the field (see README). Default: random."
+            "field order is used as is; any other string is hashed to the field (docs/zk.md). Default: random."
         ),
     )
 

@@ -160,7 +160,7 @@ class Settings(BaseSettings):
     lockout_seconds: int = Field(1800, ge=1, description="How long a device stays locked out.")
 
     # Live capture (GET /sessions/{id}/capture, a WebSocket): the numbers of wallet.capture's
-    # CapturePolicy; the README's "Live capture" section gives the measurements behind each.
+    # CapturePolicy; docs/wallet.md ("Live capture") gives the measurements behind each.
     capture_min_fps: float = Field(8.0, gt=0, le=60, description="Lowest mean frame rate of a take.")
     capture_max_fps: float = Field(20.0, gt=0, le=60, description="Highest frame rate (2-second window).")
     capture_max_gap_seconds: float = Field(0.6, gt=0, le=10, description="Longest gap between two frames.")

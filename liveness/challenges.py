@@ -3,7 +3,7 @@
 A challenge compares a *challenge* frame with a *baseline* frame of the same person, always on
 the server: a client's claim of "smiled" is never trusted. Each type has one measured change,
 relative to the baseline, and passes when it reaches the type's threshold (``ChallengeThresholds``,
-chosen from the measurements in ``bench/calibrate_interactive.py``; the README has the numbers):
+chosen from the measurements in ``bench/calibrate_interactive.py``; docs/interactive.md has the numbers):
 
 ==============  ==========================================================  =========
 type            change (challenge minus baseline)                           default

@@ -1,5 +1,5 @@
 """``EngineConfig``: the decision thresholds every engine facade shares (single images,
-interactive checks, live takes). The defaults are the shipped, calibrated values (README)."""
+interactive checks, live takes). The defaults are the shipped, calibrated values (docs/thresholds.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ __all__ = ["EngineConfig"]
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
-    """Decision thresholds. The defaults are the shipped, calibrated values (see the README)."""
+    """Decision thresholds. The defaults are the shipped, calibrated values (docs/thresholds.md)."""
 
     # Fitted on NUAA (logit midpoint of the 1% tails, liveness.evaluation.fit_pad_threshold):
     # 0.289 on all subjects, 0.25-0.33 leaving each out; rounded up (docs/MODEL_CARD.md).

@@ -1,6 +1,6 @@
 """Error-rate metrics for face verification and presentation-attack detection (numpy only).
 
-Shared by ``bench/accuracy`` and the accuracy tests, so a number in the README, the model card
+Shared by ``bench/accuracy`` and the accuracy tests, so a number in the docs, the model card
 and CI is computed one way. Conventions:
 
 * A verification score is a similarity: a pair is accepted when ``score >= threshold``.

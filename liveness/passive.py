@@ -13,7 +13,7 @@ Four signals, each from every frame of the burst:
   A burst whose motion stays under the still ceiling is a still image (the same picture sent
   again, or a frozen virtual camera); motion or deformation over the chaos floor means frames
   that are not one continuous face. The thresholds sit between the noise floor of one image
-  re-encoded and the motion measured between real consecutive webcam frames (README).
+  re-encoded and the motion measured between real consecutive webcam frames (docs/interactive.md).
 * **Blinks**: blink events in the burst's eye-aspect-ratio series (``find_blinks``). A burst of
   a second or two often holds no blink, so a blink is required only when the caller asks.
 

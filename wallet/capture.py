@@ -114,7 +114,7 @@ class TakeJudge(Protocol):
 @dataclass(frozen=True, slots=True)
 class CapturePolicy:
     """The protocol's numbers (seconds, frames, action progress where 1.0 = the action shown).
-    The README's "Live capture" section gives the measurements behind each."""
+    docs/wallet.md ("Live capture") gives the measurements behind each."""
 
     min_fps: float = 8.0
     max_fps: float = 20.0

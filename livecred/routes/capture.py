@@ -1,6 +1,6 @@
 """The live take: ``GET /sessions/{id}/capture``, a WebSocket the wallet streams camera frames into.
 
-Protocol (the README's "Live capture" section has it with examples):
+Protocol (docs/wallet.md, "Live capture", has it with examples):
 
 1. client: ``{"type": "start", "idImage": "<base64 or data URL>"}`` (idImage only with faceMatch);
    the attempt is taken here.

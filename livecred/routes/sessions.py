@@ -63,7 +63,7 @@ class SessionResponse(BaseModel):
     sessionId: str
     nonce: str = Field(description="Single-use; the holder proof of the credential step signs it (claim `nonce`).")
     challengeCount: int = Field(description="How many challenges the take will announce (not which, nor when).")
-    captureUrl: str = Field(description="The WebSocket of the live take: GET, upgraded (see the README).")
+    captureUrl: str = Field(description="The WebSocket of the live take: GET, upgraded (docs/wallet.md).")
     expiresAt: str
     maxAttempts: int
     attemptsLeft: int

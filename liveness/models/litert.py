@@ -4,7 +4,7 @@ The face mesh, its BlazeFace detector and the iris model run as Google's officia
 files, verified against the sha256 that MediaPipe pins, on LiteRT (``ai-edge-litert``). Measured
 against their ONNX conversions on onnxruntime (``bench/mesh_runtime.py``), the landmarks agree
 to 0.001 px on the same crop and the mesh runs 2-3x faster, and only the ``.tflite`` files can
-be fetched from an official URL (the README has the numbers).
+be fetched from an official URL (docs/interactive.md has the numbers).
 
 A LiteRT ``Interpreter`` is not thread-safe, unlike an onnxruntime session, so each model keeps a
 small pool: a request takes an idle interpreter or builds one (up to ``pool_size``), and waits
