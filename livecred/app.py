@@ -134,6 +134,11 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
         state.missing_models = list(exc.missing)
         logger.error("liveness engine not ready: %s", exc.message)
         return
+    if settings.warm_up:
+        # Before the lifespan yields, so no request (and no ready /health) meets a cold engine.
+        warm_start = time.perf_counter()
+        state.engine.warm_up()
+        logger.info("liveness engine warmed up in %.0f ms", (time.perf_counter() - warm_start) * 1000)
     state.model_status = [ModelStatus(n, store.path_of(n), "ok", None) for n in DEFAULT_ENGINE_MODELS]
     state.missing_models = []
     logger.info("liveness engine ready in %.0f ms", (time.perf_counter() - start) * 1000)

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     zk_max_queue: int = Field(32, gt=0, description="Jobs queued or running in the prover before 503 prover_busy.")
 
     inference_threads: int = Field(0, ge=0, description="onnxruntime intra-op threads per model; 0 = auto.")
+    warm_up: bool = Field(
+        True, description="Run every model once at start-up, before the service answers (and /health is ready)."
+    )
     max_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
 
     # Issuer. The key is LIVECRED_ISSUER_KEY (a secretKeyMultibase), else LIVECRED_ISSUER_KEY_FILE,
