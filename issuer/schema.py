@@ -1,6 +1,6 @@
 """The published JSON Schema of ``LivenessCredential`` and validation against it.
 
-``schemas/LivenessCredential.json`` is kept as the seed design published it (``$metadata`` form,
+``issuer/schemas/LivenessCredential.json`` is kept as the seed design published it (``$metadata`` form,
 JSON Schema 2020-12); only ``$metadata.uris.jsonLdContext`` is pointed at the URL the service
 publishes the context under, rewritten per deployment when served. Formats (``date-time``,
 ``uri``) are asserted, not just annotated, with the non-GPL format checkers.
