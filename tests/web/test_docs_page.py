@@ -23,9 +23,11 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on(
         "request",
-        lambda request: foreign.append(request.url)
-        if urlsplit(request.url).scheme in ("http", "https") and urlsplit(request.url).netloc != origin
-        else None,
+        lambda request: (
+            foreign.append(request.url)
+            if urlsplit(request.url).scheme in ("http", "https") and urlsplit(request.url).netloc != origin
+            else None
+        ),
     )
     page.goto(url)
     return page, errors, foreign
