@@ -1,7 +1,7 @@
 """The JSON-LD contexts livecred will process, and nothing else.
 
 Every context comes from a vendored copy (``issuer/contexts/``, see its SOURCES.md) or is our
-own (``schemas/LivenessCredential.jsonld``). pyld's ``FrozenDocumentLoader`` serves exactly this
+own (``issuer/schemas/LivenessCredential.jsonld``). pyld's ``FrozenDocumentLoader`` serves exactly this
 allowlist and refuses any other URL, so a credential naming a remote context is refused instead
 of fetched: no network at signing or verification time, and no context swapped under a signature.
 """
@@ -41,8 +41,9 @@ _VENDORED = {
     DID_V1: "did-v1.jsonld",
     STATUS_LIST_V1: "vc-bitstring-status-list-v1.jsonld",
 }
+# Package data: found beside this module in a checkout, an editable install and a wheel alike.
 _CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 
 
 @cache
@@ -78,3 +79,9 @@ class ContextLoader(FrozenDocumentLoader):  # type: ignore[misc]
             documents[url] = liveness_context()
         super().__init__(documents=documents)
         self.allowed = frozenset(documents)
+
+    def accept_liveness_url(self, public_url: str) -> None:
+        """Also serve our context at ``public_url``'s context URL (an issuer that moved there)."""
+        url = liveness_context_url(public_url)
+        self.documents[url] = liveness_context()
+        self.allowed = self.allowed | {url}

@@ -1,6 +1,6 @@
 """The published JSON Schema of ``LivenessCredential`` and validation against it.
 
-``schemas/LivenessCredential.json`` is kept as the seed design published it (``$metadata`` form,
+``issuer/schemas/LivenessCredential.json`` is kept as the seed design published it (``$metadata`` form,
 JSON Schema 2020-12); only ``$metadata.uris.jsonLdContext`` is pointed at the URL the service
 publishes the context under, rewritten per deployment when served. Formats (``date-time``,
 ``uri``) are asserted, not just annotated, with the non-GPL format checkers.
@@ -11,9 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
+from typing import TYPE_CHECKING, Any
 
 from issuer.contexts import SCHEMAS_DIR, liveness_context_url
 
@@ -21,6 +19,9 @@ SCHEMA_FILE = SCHEMAS_DIR / "LivenessCredential.json"
 # The VC Data Model 2.0 variant: the same claims, dated by validFrom / validUntil.
 SCHEMA_FILE_V2 = SCHEMAS_DIR / "LivenessCredential-v2.json"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, FormatChecker
 
 
 @cache
@@ -57,6 +58,10 @@ def _whole(check: Any) -> Any:
 
 
 def _format_checker() -> FormatChecker:
+    # jsonschema is imported here, not at import time: its format checkers build a URI grammar
+    # that takes seconds (and `livecred --help` imports this module).
+    from jsonschema import Draft202012Validator, FormatChecker
+
     checker = FormatChecker(formats=())
     checker.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
     for name in ("uri", "date-time"):
@@ -67,6 +72,8 @@ def _format_checker() -> FormatChecker:
 
 @cache
 def _validator(v2: bool = False) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = _published_schema(v2)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=_format_checker())

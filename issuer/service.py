@@ -12,7 +12,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -160,6 +160,14 @@ class Issuer:
         self.challenges = ChallengeStore(store.engine, clock=clock)
         self._lists: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lists_lock = threading.Lock()
+
+    def publish_at(self, public_url: str) -> None:
+        """Publish from ``public_url`` from now on: the context, schema, status list and key URLs
+        of credentials issued after this name it. For a service that learns its URL only once its
+        server has bound a port, before it issues anything; the old URL's context stays accepted."""
+        self.public_url = public_url.rstrip("/")
+        self.config = replace(self.config, public_url=self.public_url)
+        self.loader.accept_liveness_url(self.public_url)
 
     def start(self) -> None:
         self.store.create_schema()

@@ -28,9 +28,10 @@ from livecred.errors import install_error_handlers
 from livecred.issuer_setup import build_issuer, build_wallet
 from livecred.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
 from livecred.openapi import install_openapi
+from livecred.public_url import FollowBoundPortMiddleware
 from livecred.ratelimit import FACE_ROUTES, RateLimitMiddleware, build_rate_limits
 from livecred.routes import capture as capture_routes
-from livecred.routes import credentials, faces, health, interactive, presentations, publish
+from livecred.routes import credentials, docs, faces, health, interactive, presentations, publish
 from livecred.routes import fhe as fhe_routes
 from livecred.routes import oid4vci as oid4vci_routes
 from livecred.routes import oid4vp as oid4vp_routes
@@ -77,6 +78,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.body_limits = {"/credentials/": 256 * 1024, "/presentations/": 256 * 1024, "/oid4vp/": 256 * 1024}
     # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
     state.issuer = build_issuer(settings)
+    state.public_url_pending = settings.public_url_follows_server
     logger.info("issuer %s publishing at %s", state.issuer.did, state.issuer.public_url)
     # Who the client is (X-Forwarded-For only from trusted proxies) and how often it may call.
     state.trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)
@@ -224,6 +226,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "LivenessCredential issuance and verification."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by routes/docs.py with local assets (no CDN)
+        redoc_url=None,
     )
     app.add_middleware(
         RequestGuardMiddleware,
@@ -231,10 +235,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeouts=lambda: app.state.client_timeouts,
     )
     app.add_middleware(ApiKeyMiddleware)  # before the body is read, after the rate limit counts
-    app.add_middleware(RateLimitMiddleware)  # outermost: a refused client's body is never read
+    app.add_middleware(RateLimitMiddleware)  # a refused client's body is never read
+    app.add_middleware(FollowBoundPortMiddleware)  # outermost: the URL is right before anything runs
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(web_page.router)
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(faces.router)
     app.include_router(interactive.router)

@@ -2,32 +2,64 @@
 
 It lives beside the HTTP service because, like it, it is an outer edge that reads settings and
 wires the domain packages together; the domain packages never read the environment themselves.
+
+It starts fast: the command groups ``did``, ``credentials``, ``fhe`` and ``zk`` are imported only
+when one of them runs, and every command imports the engine, the issuer or the app inside itself.
+``livecred --help`` imports typer and nothing of the service.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
-from rich.table import Table
+from typer.core import TyperGroup
 
-from livecred.cli_credentials import credentials_app, did_app
-from livecred.cli_fhe import fhe_app
-from livecred.cli_zk import zk_app
-from liveness import ModelUnavailable
-from liveness.models import DEFAULT_ENGINE_MODELS, REGISTRY, ModelStore
+from livecred.cli_images import verify_images
 
-app = typer.Typer(help="livecred: liveness checks and credentials.", no_args_is_help=True)
+# name -> ("module:typer app", the help line shown by `livecred --help` without importing it)
+_LAZY_GROUPS = {
+    "did": ("livecred.cli_credentials:did_app", "The issuer's DID."),
+    "credentials": ("livecred.cli_credentials:credentials_app", "Verify, revoke and suspend credentials."),
+    "fhe": (
+        "livecred.cli_fhe:fhe_app",
+        "Encrypted face matching (CKKS): keys, encrypted embeddings, encrypted distance, decision.",
+    ),
+    "zk": ("livecred.cli_zk:zk_app", "Groth16 face-match proofs: set-up and offline verification."),
+}
+
+
+class _LazyGroup(TyperGroup):
+    """A command group whose module is imported when the group runs; its help line lives here."""
+
+    def __init__(self, name: str, target: str, help_line: str) -> None:
+        super().__init__(name=name, help=help_line)
+        self._target = target
+
+    def _load(self) -> TyperGroup:
+        module, attribute = self._target.split(":")
+        return typer.main.get_group(getattr(importlib.import_module(module), attribute))
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        # Click runs a group through the context it makes: the real group's, loaded now.
+        return self._load().make_context(info_name, args, parent=parent, **extra)
+
+
+class _Root(TyperGroup):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for name, (target, help_line) in _LAZY_GROUPS.items():
+            self.add_command(_LazyGroup(name, target, help_line))
+
+
+app = typer.Typer(help="livecred: liveness checks and credentials.", no_args_is_help=True, cls=_Root)
 models_app = typer.Typer(help="Manage model weights (never downloaded while serving).", no_args_is_help=True)
 app.add_typer(models_app, name="models")
-app.add_typer(did_app, name="did")
-app.add_typer(credentials_app, name="credentials")
-app.add_typer(fhe_app, name="fhe")
-app.add_typer(zk_app, name="zk")
+app.command("verify-images")(verify_images)
 
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)
@@ -52,6 +84,10 @@ def models_list(
     all_models: Annotated[bool, typer.Option("--all", help="Include optional-backend models.")] = False,
 ) -> None:
     """Show each registered model and whether it is present and verified (sha256)."""
+    from rich.table import Table
+
+    from liveness.models import DEFAULT_ENGINE_MODELS, REGISTRY, ModelStore
+
     store = ModelStore(_models_dir(models_dir))
     names = list(REGISTRY) if all_models else list(DEFAULT_ENGINE_MODELS)
     table = Table(title=f"models in {store.directory}")
@@ -79,6 +115,11 @@ def models_fetch(
     force: Annotated[bool, typer.Option("--force", help="Replace files that already verify.")] = False,
 ) -> None:
     """Download each model from its pinned source (or copy it from --from), verify sha256, install atomically."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
+
+    from liveness import ModelUnavailable
+    from liveness.models import DEFAULT_ENGINE_MODELS, REGISTRY, ModelStore
+
     mirror = mirror or (
         Path(os.environ["LIVECRED_MODELS_MIRROR"]) if os.environ.get("LIVECRED_MODELS_MIRROR") else None
     )

@@ -99,4 +99,9 @@ def uvicorn_options(settings: Settings, *, host: str | None = None, port: int | 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
-    uvicorn.run("livecred.main:app", **uvicorn_options(settings, host=host, port=port))
+    from livecred.app import create_app
+
+    options = uvicorn_options(settings, host=host, port=port)
+    # The port is known here, before the app starts: with no public URL configured, credentials
+    # name http://localhost:<this port> (livecred/public_url.py).
+    uvicorn.run(create_app(settings.model_copy(update={"port": options["port"]})), **options)

@@ -240,6 +240,12 @@ class Settings(BaseSettings):
         return f"http://localhost:{self.port}"
 
     @property
+    def public_url_follows_server(self) -> bool:
+        """No URL, domain or port configured: the public URL is http://localhost:<the port the
+        server bound>, learnt from the first request (livecred/public_url.py)."""
+        return not self.public_url and not self.issuer_domain and "port" not in self.model_fields_set
+
+    @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.state_dir / 'livecred.db'}"
 

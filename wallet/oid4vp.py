@@ -153,7 +153,11 @@ class OID4VP:
         self.engine = engine
         self.config = config or OID4VPConfig()
         self.clock = clock
-        self.response_uri = f"{issuer.public_url}{RESPONSE_PATH}"
+        self.follow_issuer_url()
+
+    def follow_issuer_url(self) -> None:
+        """The response URI (and the client identifier naming it) under the issuer's public URL."""
+        self.response_uri = f"{self.issuer.public_url}{RESPONSE_PATH}"
         self.client_id = f"redirect_uri:{self.response_uri}"
 
     # the request ---------------------------------------------------------------------------

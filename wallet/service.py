@@ -65,6 +65,14 @@ class Wallet:
         self.oid4vci = OID4VCI(self)
         self.oid4vp = OID4VP(issuer, sessions.engine, config=self.config.presentations, clock=clock)
 
+    def follow_issuer_url(self) -> None:
+        """Take the issuer's public URL again (it moved, ``Issuer.publish_at``): the key proofs'
+        audience, the OpenID4VCI issuer identifier and the OpenID4VP response URI follow it."""
+        self.issuer_id = self.issuer.public_url
+        self.binding.audience = self.issuer_id
+        self.oid4vci.issuer_id = self.issuer_id
+        self.oid4vp.follow_issuer_url()
+
     def create_schema(self) -> None:
         """Create the wallet's tables where missing (the issuer creates its own)."""
         tables = [liveness_sessions, session_failures, session_lockouts, oid4vci_nonces, oid4vp_requests]

@@ -4,8 +4,8 @@ verifier's, ``/web/<file>`` their scripts and styles.
 Everything the page needs is served from here, so it runs with no CDN and no network beyond this
 service; the Content-Security-Policy says so to the browser. Files are looked up by flat name in
 a fixed folder (no sub-paths, a short list of suffixes), so a request can never reach outside it.
-The folder sits beside the ``api`` package, which is where a checkout or an editable install
-(``pip install -e``) has it.
+The folder is package data of ``livecred`` (``livecred/web/``), so a checkout, an editable install
+and an installed wheel all find it beside this module.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
