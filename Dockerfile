@@ -41,8 +41,9 @@ RUN --mount=type=secret,id=ca \
     npm ci --prefix zk --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
-# The project, installed editable from /app: the web page, the schemas and the zk artifacts are
-# found next to the source tree, as in a checkout (a plain wheel does not carry them yet).
+# The project, installed editable from /app: the zk worker's node_modules (npm ci above) sit next
+# to zk/ in this tree, as in a checkout. (The wheel carries the web page, schemas and zk artifacts
+# as package data too; an image built from it would run `livecred zk install` instead.)
 COPY LICENSE README.md ./
 COPY liveness liveness
 COPY livecred livecred
@@ -51,8 +52,6 @@ COPY issuer issuer
 COPY wallet wallet
 COPY fhe fhe
 COPY zk zk
-COPY schemas schemas
-COPY web web
 RUN pip install --no-deps --no-build-isolation -e . \
  && python3 -m compileall -q liveness livecred did issuer wallet fhe zk
 
