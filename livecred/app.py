@@ -24,8 +24,11 @@ from issuer.zk_evidence import FaceMatchEvidenceChecker
 from livecred.api_keys import ApiKeyMiddleware, ApiKeys
 from livecred.capacity import BoundedPool, Pools
 from livecred.client_address import TrustedProxies
+from livecred.cors import WalletCORSMiddleware
 from livecred.errors import install_error_handlers
 from livecred.issuer_setup import build_issuer, build_wallet
+from livecred.logs import RequestIdMiddleware, configure_logging
+from livecred.metrics import MetricsMiddleware, ServiceMetrics
 from livecred.middleware import BodyPolicy, ClientTimeouts, RequestGuardMiddleware
 from livecred.openapi import install_openapi
 from livecred.public_url import FollowBoundPortMiddleware
@@ -33,6 +36,7 @@ from livecred.ratelimit import FACE_ROUTES, RateLimitMiddleware, build_rate_limi
 from livecred.routes import capture as capture_routes
 from livecred.routes import credentials, docs, faces, health, interactive, presentations, publish
 from livecred.routes import fhe as fhe_routes
+from livecred.routes import metrics as metrics_routes
 from livecred.routes import oid4vci as oid4vci_routes
 from livecred.routes import oid4vp as oid4vp_routes
 from livecred.routes import sessions as sessions_routes
@@ -55,22 +59,11 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _ensure_log_output() -> None:
-    """Give the livecred loggers a handler when the host (uvicorn, a test) configured none.
-
-    uvicorn configures only its own loggers; without this, "engine ready" and "models missing"
-    lines would be lost. Done at start-up, never at import.
-    """
-    root = logging.getLogger("livecred")
-    if not root.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
-
-
 def _build_state(app: FastAPI, settings: Settings) -> None:
-    _ensure_log_output()
+    # uvicorn configures only its own loggers; without this, "engine ready" and "models missing"
+    # lines would be lost (and LIVECRED_LOG_FORMAT=json turns every line into JSON).
+    configure_logging(settings.log_format)
+    app.state.access_log = settings.log_format == "json"
     start = time.perf_counter()
     state = app.state
     state.settings = settings
@@ -130,6 +123,7 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
             settings.models_dir,
             runtime=RuntimeOptions(intra_op_threads=settings.inference_threads),
             config=engine_config(settings),
+            observer=app.state.metrics.observe_inference,
         )
     except ModelUnavailable as exc:
         state.model_status = store.status(DEFAULT_ENGINE_MODELS)
@@ -236,12 +230,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(ApiKeyMiddleware)  # before the body is read, after the rate limit counts
     app.add_middleware(RateLimitMiddleware)  # a refused client's body is never read
-    app.add_middleware(FollowBoundPortMiddleware)  # outermost: the URL is right before anything runs
+    # Outside the refusals, so that a wallet page on another origin can read a 429 or a 413 too.
+    app.add_middleware(WalletCORSMiddleware, origins=lambda: app.state.settings.cors_origins)
+    app.state.metrics = ServiceMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(FollowBoundPortMiddleware)  # the URL is right before anything inside runs
+    app.add_middleware(RequestIdMiddleware, access_log=lambda: getattr(app.state, "access_log", False))  # outermost
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(web_page.router)
     app.include_router(docs.router)
     app.include_router(health.router)
+    app.include_router(metrics_routes.router)
     app.include_router(faces.router)
     app.include_router(interactive.router)
     app.include_router(credentials.router)

@@ -8,6 +8,7 @@ Relative paths are resolved against the working directory.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -374,6 +375,42 @@ class Settings(BaseSettings):
     def _valid_allow_hosts(cls, value: list[str]) -> list[str]:
         FetchPolicy(allow_hosts=tuple(value))  # ValueError names a malformed entry
         return value
+
+    # issue 16: operations (docs/observability.md)
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token GET /metrics needs; unset = /metrics is open (keep it off the public side)."
+    )
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per log line.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated exact origins (https://wallet.example) whose pages may call the API; "
+        "empty = none.",
+    )
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _strong_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 24:
+            raise ValueError("LIVECRED_METRICS_TOKEN must be at least 24 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_cors_origins(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not _ORIGIN.match(v)]
+        if bad:
+            raise ValueError(
+                f"LIVECRED_CORS_ORIGINS: exact origins like https://wallet.example[:port], no '*' or path (got {bad})"
+            )
+        return [v.rstrip("/") for v in value]
+
+
+_ORIGIN = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?/?$")
 
 
 @lru_cache(maxsize=1)

@@ -42,10 +42,12 @@ from liveness.passive import PassiveResult
 from liveness.pipeline import LivenessEngine, load_default_engine
 from liveness.quality import QualityConfig, QualityResult
 from liveness.stream import FrameReport, LiveTake, StreamConfig, StreamEngine, TakeVerdict
+from liveness.timing import INFERENCE_PARTS, InferenceObserver
 from liveness.types import BoundingBox, DetectionResult, Face, MatchResult, SpoofResult, VerifyResult
 
 __all__ = [
     "CHALLENGE_TYPES",
+    "INFERENCE_PARTS",
     "BlinkResult",
     "BoundingBox",
     "ChallengeMeasurement",
@@ -68,6 +70,7 @@ __all__ = [
     "ImageTooLarge",
     "ImageTooManyPixels",
     "ImageTooSmall",
+    "InferenceObserver",
     "InteractiveEngine",
     "InvalidBase64",
     "InvalidFrameCount",

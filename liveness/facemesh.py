@@ -25,9 +25,10 @@ the eye aspect ratio falls from 0.31 to 0.07 with it and only from 0.30 to 0.22 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import cv2
 import numpy as np
@@ -36,6 +37,9 @@ from liveness._blazeface import BlazeDetection, BlazeFace
 from liveness.mesh import LEFT_EYE_CONTOUR, RIGHT_EYE_CONTOUR, FaceLandmarks
 from liveness.models.litert import TFLiteModel
 from liveness.types import Face
+
+if TYPE_CHECKING:
+    from liveness.timing import InferenceObserver
 
 __all__ = ["FaceMeshConfig", "FaceMeshModel", "Landmarker", "MeshROI", "roi_from_detection", "roi_from_points"]
 
@@ -118,11 +122,13 @@ class FaceMeshModel:
         *,
         config: FaceMeshConfig | None = None,
         pool_size: int = 8,
+        observer: InferenceObserver | None = None,
     ) -> None:
         self.config = config or FaceMeshConfig()
-        self._detector = BlazeFace(TFLiteModel(detector, pool_size=pool_size))
-        self._mesh = TFLiteModel(mesh, pool_size=pool_size)
-        self._iris = TFLiteModel(iris, pool_size=pool_size) if iris is not None else None
+        on_run = None if observer is None else functools.partial(observer, "mesh")
+        self._detector = BlazeFace(TFLiteModel(detector, pool_size=pool_size, on_run=on_run))
+        self._mesh = TFLiteModel(mesh, pool_size=pool_size, on_run=on_run)
+        self._iris = TFLiteModel(iris, pool_size=pool_size, on_run=on_run) if iris is not None else None
 
     # --- where the face is -------------------------------------------------------------------
 

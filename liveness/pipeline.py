@@ -30,6 +30,7 @@ from liveness.models.registry import DEFAULT_ENGINE_MODELS
 from liveness.models.runtime import RuntimeOptions
 from liveness.models.store import FETCH_HINT, ModelStore
 from liveness.stream import StreamConfig, StreamEngine
+from liveness.timing import InferenceObserver, TimedAntiSpoof, TimedDetector, TimedEmbedder
 from liveness.types import BoundingBox, Face
 
 __all__ = ["LivenessEngine", "load_default_engine"]
@@ -95,10 +96,12 @@ def load_default_engine(
     detector_config: YuNetConfig | None = None,
     flip_average: bool = False,
     stream: StreamConfig | None = None,
+    observer: InferenceObserver | None = None,
 ) -> LivenessEngine:
     """Build the onnxruntime-only engine from a models directory; never downloads.
 
-    Raises :class:`ModelUnavailable` listing *every* missing or corrupt model at once.
+    Raises :class:`ModelUnavailable` listing *every* missing or corrupt model at once. With an
+    ``observer``, every call into a model part reports its duration (``liveness/timing.py``).
     """
     store = ModelStore(models_dir)
     weights: dict[str, bytes] = {}
@@ -113,11 +116,14 @@ def load_default_engine(
             f"models missing or corrupt in {store.directory}: {', '.join(missing)}; {FETCH_HINT}",
             missing=missing,
         )
+    detector: FaceDetector = YuNet(weights["yunet"], runtime, detector_config)
+    antispoof: AntiSpoof = MiniFASNetEnsemble(weights["minifasnet_v2"], weights["minifasnet_v1se"], runtime)
+    embedder: FaceEmbedder = MobileFaceNet(weights["mobilefacenet"], runtime, flip_average=flip_average)
+    if observer is not None:
+        detector = TimedDetector(detector, observer)
+        antispoof = TimedAntiSpoof(antispoof, observer)
+        embedder = TimedEmbedder(embedder, observer)
+    mesh = FaceMeshModel(weights["facemesh_detector"], weights["facemesh"], weights["iris_landmark"], observer=observer)
     return LivenessEngine.from_parts(
-        detector=YuNet(weights["yunet"], runtime, detector_config),
-        antispoof=MiniFASNetEnsemble(weights["minifasnet_v2"], weights["minifasnet_v1se"], runtime),
-        embedder=MobileFaceNet(weights["mobilefacenet"], runtime, flip_average=flip_average),
-        config=config,
-        landmarker=FaceMeshModel(weights["facemesh_detector"], weights["facemesh"], weights["iris_landmark"]),
-        stream=stream,
+        detector=detector, antispoof=antispoof, embedder=embedder, config=config, landmarker=mesh, stream=stream
     )

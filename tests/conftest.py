@@ -26,6 +26,31 @@ MODELS_DIR = Path(os.environ.get("LIVECRED_MODELS_DIR") or SHARED / "models").re
 TESTDATA = Path(os.environ.get("LIVECRED_TESTDATA_DIR") or SHARED / "testdata").resolve()
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Without the models and the test images every model-backed test would error on its own;
+    stop at once with the one thing to fix instead."""
+    missing = [
+        f"{name} {path}"
+        for name, path in (("LIVECRED_MODELS_DIR", MODELS_DIR), ("LIVECRED_TESTDATA_DIR", TESTDATA))
+        if not path.is_dir() or not any(path.iterdir())
+    ]
+    if missing:
+        pytest.exit(
+            "the tests need the shared models and test images, not found: "
+            + "; ".join(missing)
+            + ". Put shared/ beside the checkout (../shared/models, ../shared/testdata) or point "
+            "LIVECRED_MODELS_DIR and LIVECRED_TESTDATA_DIR at them (docs/testing.md).",
+            returncode=4,
+        )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test that drives Chromium does it through the `browser` fixture (tests/web/conftest.py).
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 def read_image(relative: str) -> np.ndarray:
     """A test image as BGR uint8, decoded by the product's own decoder."""
     return decode_image_bytes((TESTDATA / relative).read_bytes(), ImageLimits())

@@ -166,6 +166,7 @@ class _Take:
             await self._result(outcome, prover)
         finally:
             if not self.recorded:  # an error or a departed client: the attempt failed
+                self.state.metrics.live_take(False, ("incomplete",))
                 await self._record(False, (), None)
 
     async def _rate_limit(self) -> None:
@@ -291,6 +292,7 @@ class _Take:
                 proof = await self.state.pools.prover.run(lambda: _prove(prover, score, threshold, nonce))
                 proof_json = proof.to_json()
         checks = tuple(c for c in outcome.checks if c != "face_match" or "id_mismatch" not in reasons)
+        self.state.metrics.live_take(passed, reasons)  # reason codes only: never a score
         done, offer = await self._record(passed, checks, proof_json)
         judged = verdict is not None
         checks_done = set(outcome.checks) - ({"face_match"} if "id_mismatch" in reasons else set())

@@ -151,7 +151,9 @@ async def issue(
         purpose = None
 
     def sign() -> dict[str, Any]:
-        return issuer.issue(body.credential, proof_type=options.proof_type, status_purpose=purpose)
+        signed = issuer.issue(body.credential, proof_type=options.proof_type, status_purpose=purpose)
+        request.app.state.metrics.credential_issued("admin")  # in here: an idempotent replay is not counted
+        return signed
 
     if idempotency_key is None:
         vc = await run_verification(request, sign)
@@ -185,6 +187,7 @@ def verdict(result: VerificationResult) -> JSONResponse:
 async def verify(body: VerifyRequest, request: Request, issuer: Issuer = Depends(get_issuer)) -> JSONResponse:
     """Verify a credential under this service's policy (LIVECRED_TRUSTED_ISSUERS, LIVECRED_VERIFY_STATUS ...)."""
     result = await run_verification(request, lambda: issuer.verify(body.verifiable_credential))
+    request.app.state.metrics.verification("credential", result.verified)
     return verdict(result)
 
 

@@ -65,12 +65,16 @@ async def _probe(request: Request, name: str, probe: Any) -> ComponentHealth:
     return result
 
 
+async def component_health(request: Request) -> tuple[ComponentHealth, ComponentHealth]:
+    """(database, prover), probed at most every few seconds (also read by ``/metrics``)."""
+    return await _probe(request, "database", _database), await _probe(request, "prover", _prover)
+
+
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
 async def health(request: Request) -> JSONResponse:
     state = request.app.state
     ready = state.engine is not None
-    database = await _probe(request, "database", _database)
-    prover = await _probe(request, "prover", _prover)
+    database, prover = await component_health(request)
     degraded = database.state != "ok" or prover.state != "ok"
     body = HealthResponse(
         status="not_ready" if not ready else "degraded" if degraded else "ok",

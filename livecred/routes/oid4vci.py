@@ -79,4 +79,5 @@ async def credential(request: Request, wallet: WalletDep) -> JSONResponse:
     device = client_address(request)
     # The key proof's DID may be a did:web: resolving it can wait on another host.
     answer = await run_outbound(request, lambda: wallet.oid4vci.credential(access_token.strip(), body, device))
+    request.app.state.metrics.credential_issued("oid4vci")
     return JSONResponse(answer, headers=_NO_STORE)

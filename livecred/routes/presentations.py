@@ -69,6 +69,7 @@ async def verify_presentation(
             body.verifiable_presentation, challenge=options.challenge, domain=options.domain or domain
         ),
     )
+    request.app.state.metrics.verification("presentation", result.verified)
     payload = verify_response(result).model_dump(mode="json", by_alias=True)
     payload["credentialResults"] = [
         verify_response(nested).model_dump(mode="json", by_alias=True) for nested in result.credentials

@@ -162,4 +162,5 @@ async def session_credential(
     """The session's one LivenessCredential, for a holder proof over the session nonce."""
     device = client_address(request)
     credential = await run_outbound(request, lambda: wallet.issue_direct(session_id, body.holderProof, device))
+    request.app.state.metrics.credential_issued("wallet")
     return JSONResponse({"credential": credential}, status_code=201, headers={"Cache-Control": "no-store"})

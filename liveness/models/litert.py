@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,10 +38,11 @@ def _interpreter_class() -> Any:
 class TFLiteModel:
     """A ``.tflite`` model with one float32 input; ``run`` is thread-safe."""
 
-    def __init__(self, model: bytes, *, pool_size: int = 8) -> None:
+    def __init__(self, model: bytes, *, pool_size: int = 8, on_run: Callable[[float], None] | None = None) -> None:
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
         self._model = model
+        self._on_run = on_run  # told each run's seconds (liveness/timing.py)
         self._pool_size = pool_size
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
         self._lock = threading.Lock()
@@ -72,6 +75,7 @@ class TFLiteModel:
     def run(self, tensor: np.ndarray) -> dict[str, np.ndarray]:
         """Outputs by name (copies: safe to keep after the interpreter is reused)."""
         interpreter = self._acquire()
+        start = time.perf_counter()
         try:
             interpreter.set_tensor(self._input_index, np.ascontiguousarray(tensor, dtype=np.float32))
             interpreter.invoke()
@@ -80,4 +84,6 @@ class TFLiteModel:
                 for name, index in zip(self.output_names, self._output_indices, strict=True)
             }
         finally:
+            if self._on_run is not None:
+                self._on_run(time.perf_counter() - start)
             self._idle.put(interpreter)

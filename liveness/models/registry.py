@@ -37,8 +37,6 @@ def _mediapipe_asset(name: str, generation: int) -> str:
 
 _MEDIAPIPE_PIN = "sha256 as pinned in google-ai-edge/mediapipe third_party/external_files.bzl @ 23b98e56"
 
-_SILENT_FACE = "minivision-ai/Silent-Face-Anti-Spoofing"
-_SILENT_FACE_COMMIT = "f679b7c96ad407d1114182847d3e0c20619a76d0"
 _YAKHYO_FAS = "yakhyo/face-anti-spoofing"
 _YAKHYO_FAS_COMMIT = "c175efef505bc275f7835cc9aa2aecab305ac184"
 
@@ -130,38 +128,10 @@ REGISTRY: dict[str, ModelSpec] = {
             input_spec="1x64x64x3 float32 RGB in [0, 1], eye corners x2.3, right eye mirrored; outputs "
             "71 eye-contour points [1,213] and 5 iris points [1,15] in crop pixels",
         ),
-        ModelSpec(
-            name="minifasnet_v2_pth",
-            file="minifasnet/2.7_80x80_MiniFASNetV2.pth",
-            sha256="a5eb02e1843f19b5386b953cc4c9f011c3f985d0ee2bb9819eea9a142099bec0",
-            size=1849453,
-            url=_github_raw(
-                _SILENT_FACE,
-                _SILENT_FACE_COMMIT,
-                "resources/anti_spoof_models/2.7_80x80_MiniFASNetV2.pth",
-            ),
-            license="Apache-2.0",
-            source="Silent-Face-Anti-Spoofing original PyTorch weights (torch FasNet backend)",
-            input_spec="as minifasnet_v2; needs torch and the MiniFASNet definition",
-        ),
-        ModelSpec(
-            name="minifasnet_v1se_pth",
-            file="minifasnet/4_0_0_80x80_MiniFASNetV1SE.pth",
-            sha256="84ee1d37d96894d5e82de5a57df044ef80a58be2b218b5ed7cdfd875ec2f5990",
-            size=1856130,
-            url=_github_raw(
-                _SILENT_FACE,
-                _SILENT_FACE_COMMIT,
-                "resources/anti_spoof_models/4_0_0_80x80_MiniFASNetV1SE.pth",
-            ),
-            license="Apache-2.0",
-            source="Silent-Face-Anti-Spoofing original PyTorch weights (torch FasNet backend)",
-            input_spec="as minifasnet_v1se; needs torch and the MiniFASNet definition",
-        ),
     )
 }
 
-# What the default (onnxruntime-only) engine needs to start; the rest belongs to optional backends.
+# What the default engine needs to start (today every registered model; a backend of issue 19 adds its own).
 DEFAULT_ENGINE_MODELS: tuple[str, ...] = (
     "yunet",
     "minifasnet_v2",

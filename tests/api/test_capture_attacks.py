@@ -46,6 +46,8 @@ from tests.capture.performances import (
 from tests.capture.streams import CooperativeUser, FrameStream, Performance
 from tests.conftest import MODELS_DIR, make_id_card, read_image
 
+pytestmark = pytest.mark.slow  # real clips and attacks through the real models (docs/testing.md)
+
 FPS = 12.0
 # Keys a result must never carry: the scores stay on the server (issue 14, item 5).
 SCORE_WORDS = ("score", "confidence", "similarity", "distance", "probability", "threshold")

@@ -154,7 +154,7 @@ def test_face_routes_share_a_budget_checked_before_the_body_is_read(app: FastAPI
     assert _as(app, "203.0.113.41").post("/liveness", json={"image": "x"}).status_code == 503
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def replicas(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, TestClient]]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'shared.db'}"

@@ -116,10 +116,16 @@ def test_the_key_must_be_authorised_for_authentication() -> None:
 
 def test_a_token_without_an_expected_did_or_nonce_only_checks_the_signature() -> None:
     assert check(hand_made(header(), claims(nonce="any")), nonce=None, expected_did=None).valid
-    assert time.time() > 0  # the default clock is the real one
-    assert not verify_did_jws(
-        hand_made(header(), claims()), DIDResolver([KeyDIDResolver()]), typ=TYP, audience=AUD
-    ).valid
+
+
+def test_the_default_clock_is_the_real_one() -> None:
+    resolver = DIDResolver([KeyDIDResolver()])
+    fresh = hand_made(header(), claims(iat=int(time.time())))
+    assert verify_did_jws(fresh, resolver, typ=TYP, audience=AUD).valid
+    # Stamped at the fixed test time, weeks away from today's clock: too old or in the future.
+    stale = verify_did_jws(hand_made(header(), claims()), resolver, typ=TYP, audience=AUD)
+    assert abs(time.time() - NOW) > 3600
+    assert not stale.valid and "iat" in stale.reasons[0], stale.reasons
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,8 @@ from livecred.fhe_engine import EngineEmbedder
 from liveness import Face, LivenessEngine
 from tests.conftest import TESTDATA, labelled_pairs, read_image
 
+pytestmark = pytest.mark.slow  # every labelled pair encrypted and matched (docs/testing.md)
+
 TOLERANCE = 1e-3
 SETS = sorted(
     d.name

@@ -67,7 +67,7 @@ def didkit(command: dict[str, Any]) -> dict[str, Any]:
 PG_URL = os.environ.get("LIVECRED_TEST_POSTGRES_URL")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'issuer.db'}"

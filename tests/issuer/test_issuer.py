@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,6 @@ from issuer import (
 )
 from issuer._exceptions import InvalidCredential
 from tests.issuer.conftest import HOLDER, PUBLIC_URL, SEED, Clock, make_issuer
-
-PG_URL = os.environ.get("LIVECRED_TEST_POSTGRES_URL")
 
 
 def liveness(issuer: Issuer, **extra: Any) -> dict[str, Any]:
@@ -133,13 +130,6 @@ def test_status_list_decoding_refuses_bombs_and_garbage() -> None:
     for bad in ["zabc", "u!!!", "u" + base64.urlsafe_b64encode(b"not gzip").decode()]:
         with pytest.raises(ValueError):
             decode_list(bad)
-
-
-def _db_urls(tmp_path: Path) -> list[str]:
-    urls = [f"sqlite:///{tmp_path / 'issuer.db'}"]
-    if PG_URL:
-        urls.append(PG_URL)
-    return urls
 
 
 def test_revocation_round_trip(db_url: str, clock: Clock) -> None:

@@ -72,6 +72,7 @@ def test_a_locked_table_is_store_unavailable_not_a_hang(limited: Issuer, db_url:
     assert finishes(lambda: _issue(limited))["credentialStatus"]  # the pool recovered
 
 
+@pytest.mark.postgres
 def test_postgresql_sessions_keep_their_statement_timeout() -> None:
     if not PG_URL:
         pytest.skip("LIVECRED_TEST_POSTGRES_URL not set (.ci/run starts a PostgreSQL and sets it)")

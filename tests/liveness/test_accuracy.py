@@ -29,6 +29,8 @@ from liveness.embed import far_for_confidence, mean_template, operating_point_co
 from liveness.evaluation import cross_validated_pad, pad_error_rates, stratified_sample, two_fold_accuracy
 from tests.conftest import TESTDATA, read_image
 
+pytestmark = pytest.mark.slow  # every evaluation set through the real models (docs/testing.md)
+
 
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open() as fh:

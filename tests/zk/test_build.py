@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.zk.conftest import ARTIFACTS, NONCE, SCORE, THRESHOLD, snarkjs
 from zk import (
     Artifacts,
@@ -35,6 +37,7 @@ def test_the_committed_files_match_the_ceremony_record() -> None:
     assert record["r1cs"]["public_inputs"] == 3 and record["r1cs"]["outputs"] == 0
 
 
+@pytest.mark.zk_build
 def test_snarkjs_verifies_the_committed_ceremony(tmp_path: Path) -> None:
     d = ARTIFACTS.directory
     result = snarkjs("zkey", "verify", str(ARTIFACTS.r1cs), str(d / PHASE1_FILE), str(ARTIFACTS.zkey))
@@ -48,6 +51,7 @@ def test_snarkjs_verifies_the_committed_ceremony(tmp_path: Path) -> None:
     assert ARTIFACTS.verifier_sol.read_text() == expected
 
 
+@pytest.mark.zk_build
 def test_the_build_script_reproduces_the_circuit_and_makes_a_working_key(tmp_path: Path) -> None:
     options = BuildOptions(out_dir=tmp_path, phase1_contributions=1, phase2_contributions=1, insecure_seed="test")
     record = build(options, log=lambda line: None)
