@@ -18,6 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from livecred import Settings, create_app
+
+# Every app a test builds would warm every model first (0.3-0.5 s each, dozens of apps): the tests
+# switch the warm-up off unless they ask for it (tests/liveness/test_warm_up.py does).
+os.environ.setdefault("LIVECRED_WARM_UP", "false")
 from liveness import ImageLimits, LivenessEngine, decode_image_bytes, load_default_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,11 +48,38 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+# Modules that wait on the clock or on real servers by design (deadlines against dripping hosts,
+# a real `livecred serve`, the prover worker's restarts, every route against a live server):
+# seconds each, so the fast loop (docs/testing.md) leaves them to CI. Measured with --junitxml.
+SLOW_MODULES = frozenset(
+    {
+        "tests/did/test_fetch.py",
+        "tests/api/test_public_url.py",
+        "tests/api/test_hostile_server.py",
+        "tests/api/test_outbound.py",
+        "tests/zk/test_worker.py",
+        "tests/zk/test_verifier.py",
+        "tests/zk/test_solidity.py",
+        "tests/api/test_request_logs.py",
+        "tests/api/test_fhe_routes.py",
+        "tests/api/test_zk_api.py",
+        "tests/liveness/test_stream.py",
+        "tests/api/test_openapi_statuses.py",
+        "tests/fhe/test_bounded_loading.py",
+        "tests/api/test_rate_limits.py",
+        # It watches the repository and the caches for files this process writes: alone, in CI.
+        "tests/api/test_privacy.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Every test that drives Chromium does it through the `browser` fixture (tests/web/conftest.py).
     for item in items:
+        # Every test that drives Chromium does it through the `browser` fixture (tests/web/conftest.py).
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+        if Path(str(item.fspath)).resolve().relative_to(REPO_ROOT).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 def read_image(relative: str) -> np.ndarray:
