@@ -133,66 +133,51 @@ def _strict_b64decode(text: str, field: str) -> bytes:
 
 def decode_image_bytes(raw: bytes, limits: ImageLimits, *, field: str = "image") -> np.ndarray:
     """Decode encoded image bytes (JPEG, PNG, WebP, BMP) into a BGR uint8 array, upright."""
-    if not raw:
-        raise EmptyImage(f"'{field}' is empty", field=field)
-    if len(raw) > limits.max_bytes:
-        raise ImageTooLarge(f"'{field}' is {len(raw)} bytes; the limit is {limits.max_bytes}", field=field)
     with warnings.catch_warnings():
-        # Pillow warns (then raises) on huge images; our own pixel check below is the policy.
+        # Pillow warns (then raises) on huge images; our own pixel check is the policy.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            img = Image.open(io.BytesIO(raw))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageTooManyPixels(f"'{field}' exceeds the limit of {limits.max_pixels} pixels", field=field) from exc
-        except UnidentifiedImageError as exc:
-            raise NotAnImage(f"'{field}' is not a recognised image", field=field) from exc
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise CorruptImage(f"'{field}' has a corrupt image header", field=field) from exc
-        return _load_validated(img, limits, field)
+        with _open_checked(raw, limits, field) as img:
+            try:
+                img.load()
+            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+                raise CorruptImage(f"'{field}' is truncated or its image data is corrupt", field=field) from exc
+            upright = _apply_exif_orientation(img)
+            rgb = upright if upright.mode == "RGB" else upright.convert("RGB")  # no copy when already RGB
+    # RGB -> BGR, contiguous, as every OpenCV-style consumer expects (cvtColor: 5x a numpy flip).
+    return cv2.cvtColor(np.asarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2BGR)
 
 
 def decode_frame_bytes(raw: bytes, limits: ImageLimits, *, field: str = "frame") -> np.ndarray:
-    """:func:`decode_image_bytes` for a live camera frame, about 4x cheaper: the header is checked
-    the same way (format, pixel count, size, before any pixel is decoded), then OpenCV decodes it
-    straight to BGR (upright per EXIF, as OpenCV reads it). A frame that does not decode whole is
-    :class:`CorruptImage`."""
-    if not raw:
-        raise EmptyImage(f"'{field}' is empty", field=field)
-    if len(raw) > limits.max_bytes:
-        raise ImageTooLarge(f"'{field}' is {len(raw)} bytes; the limit is {limits.max_bytes}", field=field)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            img = Image.open(io.BytesIO(raw))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageTooManyPixels(f"'{field}' exceeds the limit of {limits.max_pixels} pixels", field=field) from exc
-        except UnidentifiedImageError as exc:
-            raise NotAnImage(f"'{field}' is not a recognised image", field=field) from exc
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise CorruptImage(f"'{field}' has a corrupt image header", field=field) from exc
-    with img:
-        if img.format not in ACCEPTED_FORMATS:
-            raise UnsupportedImageFormat(
-                f"'{field}' is {img.format}; accepted formats are " + ", ".join(sorted(ACCEPTED_FORMATS)),
-                field=field,
-            )
+    """:func:`decode_image_bytes` for a live camera frame, about twice as cheap: the header is
+    checked the same way (format, pixel count, size, before any pixel is decoded), then OpenCV
+    decodes it straight to BGR (upright per EXIF, as OpenCV reads it). A frame that does not decode
+    whole is :class:`CorruptImage`."""
+    with _open_checked(raw, limits, field) as img:
         width, height = img.size
-    if width * height > limits.max_pixels:
-        raise ImageTooManyPixels(
-            f"'{field}' is {width}x{height} pixels; the limit is {limits.max_pixels} pixels", field=field
-        )
-    if min(width, height) < limits.min_side:
-        raise ImageTooSmall(
-            f"'{field}' is {width}x{height}; each side must be at least {limits.min_side} px", field=field
-        )
     decoded = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
     if decoded is None or decoded.shape[0] * decoded.shape[1] != width * height:
         raise CorruptImage(f"'{field}' is truncated or its image data is corrupt", field=field)
     return decoded
 
 
-def _load_validated(img: Image.Image, limits: ImageLimits, field: str) -> np.ndarray:
-    with img:
+def _open_checked(raw: bytes, limits: ImageLimits, field: str) -> Image.Image:
+    """Open ``raw`` lazily (the header only) and refuse it before any pixel is decoded: empty, over
+    the byte limit, not an image, a format we do not take, too many pixels, too small."""
+    if not raw:
+        raise EmptyImage(f"'{field}' is empty", field=field)
+    if len(raw) > limits.max_bytes:
+        raise ImageTooLarge(f"'{field}' is {len(raw)} bytes; the limit is {limits.max_bytes}", field=field)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(raw))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageTooManyPixels(f"'{field}' exceeds the limit of {limits.max_pixels} pixels", field=field) from exc
+        except UnidentifiedImageError as exc:
+            raise NotAnImage(f"'{field}' is not a recognised image", field=field) from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise CorruptImage(f"'{field}' has a corrupt image header", field=field) from exc
+    try:
         if img.format not in ACCEPTED_FORMATS:
             raise UnsupportedImageFormat(
                 f"'{field}' is {img.format}; accepted formats are " + ", ".join(sorted(ACCEPTED_FORMATS)),
@@ -201,22 +186,16 @@ def _load_validated(img: Image.Image, limits: ImageLimits, field: str) -> np.nda
         width, height = img.size
         if width * height > limits.max_pixels:
             raise ImageTooManyPixels(
-                f"'{field}' is {width}x{height} pixels; the limit is {limits.max_pixels} pixels",
-                field=field,
+                f"'{field}' is {width}x{height} pixels; the limit is {limits.max_pixels} pixels", field=field
             )
         if min(width, height) < limits.min_side:
             raise ImageTooSmall(
-                f"'{field}' is {width}x{height}; each side must be at least {limits.min_side} px",
-                field=field,
+                f"'{field}' is {width}x{height}; each side must be at least {limits.min_side} px", field=field
             )
-        try:
-            img.load()
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise CorruptImage(f"'{field}' is truncated or its image data is corrupt", field=field) from exc
-        upright = _apply_exif_orientation(img)
-        rgb = upright if upright.mode == "RGB" else upright.convert("RGB")  # no copy when already RGB
-    # RGB -> BGR, contiguous, as every OpenCV-style consumer expects (cvtColor: 5x a numpy flip).
-    return cv2.cvtColor(np.asarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2BGR)
+    except BaseException:
+        img.close()
+        raise
+    return img
 
 
 def _apply_exif_orientation(img: Image.Image) -> Image.Image:
