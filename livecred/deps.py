@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from livecred.capacity import BoundedPool, Pools
 from livecred.schemas import TimedResponse
@@ -24,7 +25,7 @@ from zk import FaceMatchProver, ProverBusy
 T = TypeVar("T")
 
 
-def get_engine(request: Request) -> LivenessEngine:
+def get_engine(request: HTTPConnection) -> LivenessEngine:
     engine: LivenessEngine | None = request.app.state.engine
     if engine is None:
         missing = list(request.app.state.missing_models)
@@ -43,7 +44,7 @@ def get_wallet(request: Request) -> Wallet:
 WalletDep = Annotated[Wallet, Depends(get_wallet)]
 
 
-def get_limits(request: Request) -> ImageLimits:
+def get_limits(request: HTTPConnection) -> ImageLimits:
     limits: ImageLimits = request.app.state.image_limits
     return limits
 
@@ -53,12 +54,12 @@ def get_frame_limits(request: Request) -> FrameLimits:
     return limits
 
 
-def get_pools(request: Request) -> Pools:
+def get_pools(request: HTTPConnection) -> Pools:
     pools: Pools = request.app.state.pools
     return pools
 
 
-def require_prover_slot(request: Request, zk: ZKState) -> FaceMatchProver:
+def require_prover_slot(request: HTTPConnection, zk: ZKState) -> FaceMatchProver:
     """The prover, when it can take a proof now: 503 before any face match is paid for a proof
     that could not be made (``zk_unavailable``, or ``prover_busy`` when its queue is full)."""
     prover = zk.require_prover()

@@ -7,12 +7,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
+from starlette.requests import HTTPConnection
 
-from liveness import ImageLimits, ModelUnavailable
-from liveness.models import FETCH_HINT
+from livecred.deps import get_engine
 from wallet import TakeJudge
 
 
@@ -22,20 +22,7 @@ class LiveTake(TakeJudge, Protocol):
     def set_id_image(self, image: np.ndarray) -> None: ...
 
 
-def open_take(state: Any) -> LiveTake:
+def open_take(connection: HTTPConnection) -> LiveTake:
     """A fresh live take from the app's engine (503 ``models_unavailable`` when it is not ready)."""
-    engine = state.engine
-    if engine is None:
-        missing = list(state.missing_models)
-        raise ModelUnavailable(
-            f"the liveness engine is not ready: models missing or corrupt ({', '.join(missing)}); {FETCH_HINT}",
-            missing=missing,
-        )
-    take: LiveTake = engine.stream.start_take(state.stream_config)
+    take: LiveTake = get_engine(connection).stream.start_take(connection.app.state.stream_config)
     return take
-
-
-def id_image_limits(state: Any) -> ImageLimits:
-    """The ID photo is a whole image (the single-image limits), not a camera frame."""
-    limits: ImageLimits = state.image_limits
-    return limits

@@ -33,11 +33,12 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from livecred.capacity import ServerBusy
 from livecred.client_address import client_address
+from livecred.deps import get_limits, require_prover_slot
 from livecred.errors import status_for
 from livecred.issuer_setup import capture_policy
 from livecred.ratelimit import RATE_LIMITED, RateLimits, address_subject
 from livecred.routes.sessions import public_state
-from livecred.take_adapter import id_image_limits, open_take
+from livecred.take_adapter import open_take
 from liveness import decode_base64_image
 from liveness.images import decode_frame_bytes
 from wallet import CaptureMachine, CaptureOutcome, CaptureProtocolError, Session, Wallet
@@ -45,7 +46,6 @@ from zk import (
     FaceMatchProof,
     FaceMatchProver,
     ProofMismatch,
-    ProverBusy,
     nonce_to_field,
     scale_score,
     scale_threshold,
@@ -139,12 +139,13 @@ class _Take:
             raise CaptureProtocolError("id_image_required", "this session matches an ID photo: send idImage", 422)
         if not session.face_match and id_data is not None:
             raise CaptureProtocolError("id_image_unexpected", "this session was opened without faceMatch", 422)
-        prover = self._prover_slot() if session.face_match else None  # 503 before an attempt is spent
-        take = open_take(self.state)  # 503 when the models are missing
+        # 503 before an attempt is spent: the prover's queue, then the models.
+        prover = require_prover_slot(self.ws, self.state.zk) if session.face_match else None
+        take = open_take(self.ws)
         self.session = await pools.database.run(lambda: self.wallet.begin_attempt(self.session_id, self.device))
         try:
             if isinstance(id_data, str):
-                limits = id_image_limits(self.state)
+                limits = get_limits(self.ws)  # the ID photo is a whole image, not a camera frame
                 await pools.stream.run(lambda: take.set_id_image(decode_base64_image(id_data, limits, field="idImage")))
             machine = CaptureMachine(
                 self.session.challenges,
@@ -204,12 +205,6 @@ class _Take:
                 "invalid_message", 'the start message is {"type": "start", "idImage"?: string}', status=400
             )
         return start
-
-    def _prover_slot(self) -> FaceMatchProver:
-        prover: FaceMatchProver = self.state.zk.require_prover()
-        if self.state.pools.prover.full:
-            raise ProverBusy("the prover queue is full; retry shortly")
-        return prover
 
     async def _reader(self, queue: asyncio.Queue[tuple[float, bytes] | Exception | None]) -> None:
         max_bytes = self.settings.capture_max_frame_bytes

@@ -11,7 +11,6 @@ the specs' shape (``{"error", "error_description"}``); responses carrying tokens
 from __future__ import annotations
 
 import json
-import urllib.parse
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from livecred.client_address import client_address
 from livecred.deps import WalletDep, run_db, run_outbound
+from livecred.forms import read_form
 from wallet import OID4VCIError
 
 router = APIRouter(tags=["openid4vci"])
@@ -41,19 +41,9 @@ async def authorization_server_metadata(wallet: WalletDep) -> dict[str, Any]:
 @router.post("/token")
 async def token(request: Request, wallet: WalletDep) -> JSONResponse:
     """Token Endpoint: ``grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code``."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        raise OID4VCIError("invalid_request", "the token request must be application/x-www-form-urlencoded")
-    raw = await request.body()
-    try:
-        pairs = urllib.parse.parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=bool(raw))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise OID4VCIError("invalid_request", "the token request is not valid form encoding") from exc
-    form: dict[str, str] = {}
-    for key, value in pairs:
-        if key in form:
-            raise OID4VCIError("invalid_request", "a parameter is repeated")
-        form[key] = value
+    form = await read_form(
+        request, lambda message: OID4VCIError("invalid_request", message), "the token request", encoding="ascii"
+    )
     answer = await run_db(request, lambda: wallet.oid4vci.token(form))
     return JSONResponse(answer, headers={**_NO_STORE, "Pragma": "no-cache"})
 

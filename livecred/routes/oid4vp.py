@@ -9,7 +9,6 @@ the relying party polls for the verdict. Everything here is ``Cache-Control: no-
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -17,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from livecred.deps import WalletDep, run_db, run_verification
+from livecred.forms import read_form
 from wallet import OID4VPError
 
 router = APIRouter(tags=["openid4vp"])
@@ -70,19 +70,7 @@ async def request_result(transaction_id: str, request: Request, wallet: WalletDe
 @router.post("/oid4vp/response")
 async def response_endpoint(request: Request, wallet: WalletDep) -> JSONResponse:
     """The Response Endpoint (``direct_post``): ``vp_token`` and ``state``, or ``error`` and ``state``."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        raise OID4VPError("invalid_request", "the response must be application/x-www-form-urlencoded")
-    raw = await request.body()
-    try:
-        pairs = urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise OID4VPError("invalid_request", "the response is not valid form encoding") from exc
-    form: dict[str, str] = {}
-    for key, value in pairs:
-        if key in form:
-            raise OID4VPError("invalid_request", "a parameter is repeated")
-        form[key] = value
+    form = await read_form(request, lambda message: OID4VPError("invalid_request", message), "the response")
     # Verifying may resolve a did:web holder or fetch a status list: the verification pool.
     answer = await run_verification(request, lambda: wallet.oid4vp.respond(form))
     return JSONResponse(answer, headers=_NO_STORE)
