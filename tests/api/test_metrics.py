@@ -17,7 +17,15 @@ from fastapi.testclient import TestClient
 
 from livecred import Settings, create_app
 from livecred.routes import capture as capture_route
-from tests.api.wallet_client import Holder, ScriptedTake, VirtualClock, capture, open_session, person_frames
+from tests.api.wallet_client import (
+    Holder,
+    ScriptedTake,
+    VirtualClock,
+    capture,
+    encode_png,
+    open_session,
+    person_frames,
+)
 from tests.conftest import MODELS_DIR, read_b64
 from tests.wallet.people import Person
 
@@ -67,11 +75,11 @@ def scraped(tmp_path_factory: pytest.TempPathFactory, takes: _Takes) -> dict[str
         assert client.get(f"/sessions/{session['sessionId']}").status_code == 200
         takes.reasons = ("spoof_detected",)
         try:
-            failed = capture(client, session, person_frames(Person()), clock)
+            failed = capture(client, session, person_frames(Person()), clock, encode=encode_png)
         finally:
             takes.reasons = ()
         assert failed["type"] == "result" and not failed["passed"], failed
-        passed = capture(client, session, person_frames(Person()), clock)
+        passed = capture(client, session, person_frames(Person()), clock, encode=encode_png)
         assert passed["type"] == "result" and passed["passed"], passed
         proof = holder.proof(session["nonce"], session["holderProof"]["aud"])
         issued = client.post(f"/sessions/{session['sessionId']}/credential", json={"holderProof": proof})

@@ -83,8 +83,9 @@ def test_requests_leave_no_files_and_no_image_data_in_logs(
     assert opened.status_code == 201, opened.text
     clock = VirtualClock()
     client.app.state.capture_clock = clock  # type: ignore[attr-defined]
-    still = cv2.imencode(".jpg", cv2.resize(read_image("deepface_identities/img2.jpg"), (480, 480)))[1].tobytes()
-    result = capture(client, opened.json(), lambda t, reply: bytes(still), clock, id_image=card)
+    still = cv2.resize(read_image("deepface_identities/img2.jpg"), (480, 480))
+    id_card = make_id_card(read_image("deepface_identities/img4.jpg"))
+    result = capture(client, opened.json(), lambda t, reply: still, clock, id_image=id_card)
     assert result["type"] == "result" and result["passed"] is False  # a still photo is no live take
     assert selfie[1000:1100] not in json.dumps(result)
 

@@ -31,6 +31,7 @@ from tests.api.wallet_client import (
     VirtualClock,
     capture,
     coded_frame,
+    encode_png,
     open_session,
     person_frames,
 )
@@ -63,7 +64,7 @@ class Takes:
         self.reasons: tuple[str, ...] = ()
         self.made: list[ScriptedTake] = []
 
-    def __call__(self, state: Any) -> ScriptedTake:
+    def __call__(self, connection: Any) -> ScriptedTake:
         take = ScriptedTake(self.reasons)
         self.made.append(take)
         return take
@@ -95,14 +96,9 @@ def client(app_settings: Settings, takes: Takes, clock: VirtualClock) -> Iterato
         yield test_client
 
 
-def _png_b64(value: int) -> str:
-    ok, data = cv2.imencode(".png", np.full((40, 40, 3), value, dtype=np.uint8))
-    assert ok
-    return base64.b64encode(data.tobytes()).decode()
-
-
-ID_CARD = _png_b64(200)  # the scripted judge matches it
-OTHER_ID = _png_b64(0)  # ... and not this one
+ID_CARD = np.full((40, 40, 3), 200, dtype=np.uint8)  # the scripted judge matches it
+OTHER_ID = np.zeros((40, 40, 3), dtype=np.uint8)  # ... and not this one
+ID_CARD_B64 = base64.b64encode(encode_png(ID_CARD)).decode()  # as a start message carries it
 
 
 def _open(client: TestClient, holder: Holder, *, face_match: bool = False, device: str = "desktop") -> Any:
@@ -116,7 +112,7 @@ def _take(
 ) -> dict[str, Any]:
     if "id_image" not in kw and session["faceMatch"]:
         kw["id_image"] = ID_CARD
-    return capture(client, session, person_frames(person or Person()), clock, **kw)
+    return capture(client, session, person_frames(person or Person()), clock, encode=encode_png, **kw)
 
 
 def _issued_count(client: TestClient) -> int:
@@ -195,12 +191,12 @@ def test_the_client_never_gets_a_score(client: TestClient, clock: VirtualClock) 
     replies: list[Any] = []
     frames = person_frames(Person())
 
-    def recording(t: float, reply: dict[str, Any] | None) -> bytes:
+    def recording(t: float, reply: dict[str, Any] | None) -> np.ndarray:
         if reply is not None:
             replies.append(reply)
         return frames(t, reply)
 
-    result = capture(client, session, recording, clock, id_image=ID_CARD)
+    result = capture(client, session, recording, clock, id_image=ID_CARD, encode=encode_png)
     text = json.dumps([*replies, result])
     for word in ("score", "confidence", "similarity", "threshold", "0.91"):
         assert word not in text, word
@@ -212,12 +208,12 @@ def test_challenges_are_announced_one_at_a_time(client: TestClient, clock: Virtu
     seen: list[Any] = []
     frames = person_frames(Person())
 
-    def recording(t: float, reply: dict[str, Any] | None) -> bytes:
+    def recording(t: float, reply: dict[str, Any] | None) -> np.ndarray:
         if reply is not None:
             seen.append(reply)
         return frames(t, reply)
 
-    result = capture(client, session, recording, clock)
+    result = capture(client, session, recording, clock, encode=encode_png)
     assert result["passed"], result
     phases = [r["phase"] for r in seen]
     assert phases[0] == "baseline" and "waiting" in phases and "challenge" in phases
@@ -443,7 +439,7 @@ def test_protocol_errors_are_coded(client: TestClient) -> None:
         (plain, ["not json"], "invalid_message"),
         (plain, [{"type": "begin"}], "invalid_message"),
         (plain, [{"type": "start", "extra": 1}], "invalid_message"),
-        (plain, [{"type": "start", "idImage": ID_CARD}], "id_image_unexpected"),
+        (plain, [{"type": "start", "idImage": ID_CARD_B64}], "id_image_unexpected"),
         (matched, [{"type": "start"}], "id_image_required"),
         (matched, [{"type": "start", "idImage": "not base64!"}], "invalid_base64"),
         (plain, [{"type": "start"}, "a text frame"], "invalid_message"),

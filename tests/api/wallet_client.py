@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from did import Ed25519KeyPair, did_key_from_public_key
 from did.jws import sign_jws
+from tests.capture.driver import VirtualClock, encode_jpeg, run_capture
 from tests.wallet.people import Facts, Person
 from wallet import PROOF_JWT_TYPE
 
@@ -55,26 +56,25 @@ def open_session(
     return client.post("/sessions", json=body)
 
 
-class VirtualClock:
-    """The server's capture clock in tests: the driver moves it forward before each frame."""
-
-    def __init__(self, t: float = 1000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def coded_frame(facts: Facts) -> bytes:
-    """A 40x32 PNG carrying ``facts`` in its first pixel (see ScriptedTake)."""
+def coded_image(facts: Facts) -> np.ndarray:
+    """A 40x32 picture carrying ``facts`` in its first pixels (see ScriptedTake); send it losslessly."""
     image = np.full((32, 40, 3), 90, dtype=np.uint8)
     kind, level = next(iter(facts.actions.items()), ("", 0.0))
     problem = facts.problems[0] if facts.problems else ""
     image[0, 0] = (ACTIONS.index(kind), min(255, round(level * 100)), PROBLEMS.index(problem))
     image[0, 1] = (int(facts.face_found), facts.faces, int(facts.reference_ready))
+    return image
+
+
+def encode_png(image: np.ndarray) -> bytes:
     ok, data = cv2.imencode(".png", image)
     assert ok
     return bytes(data.tobytes())
+
+
+def coded_frame(facts: Facts) -> bytes:
+    """:func:`coded_image` as the PNG a test sends."""
+    return encode_png(coded_image(facts))
 
 
 @dataclass(frozen=True)
@@ -149,42 +149,37 @@ class ScriptedTake:
         return TakeVerdict(not reasons, tuple(reasons), tuple(checks), match)
 
 
+class _Frames:
+    """``frame_at(t, reply)`` as the driver's stream (``next_frame(reply, t)``)."""
+
+    def __init__(self, frame_at: Callable[[float, dict[str, Any] | None], np.ndarray]) -> None:
+        self.frame_at = frame_at
+
+    def next_frame(self, reply: dict[str, Any] | None, t: float) -> np.ndarray:
+        return self.frame_at(t, reply)
+
+
 def capture(
     client: TestClient,
     session: Mapping[str, Any],
-    frame_at: Callable[[float, dict[str, Any] | None], bytes],
+    frame_at: Callable[[float, dict[str, Any] | None], np.ndarray],
     clock: VirtualClock,
     *,
-    id_image: str | None = None,
+    id_image: np.ndarray | None = None,
     fps: float = FPS,
-    max_frames: int = 1200,
+    encode: Callable[[np.ndarray], bytes] = encode_jpeg,
 ) -> dict[str, Any]:
-    """Run one take: start, then frames until the server's result (returned). ``frame_at(t, reply)``
-    gives the next frame's bytes from the virtual time and the server's last reply."""
-    start: dict[str, Any] = {"type": "start"}
-    if id_image is not None:
-        start["idImage"] = id_image
+    """Run one take through the capture driver (``tests/capture/driver.py``): ``frame_at(t, reply)``
+    gives the next frame from the stream's time and the server's last reply; the result is returned."""
     with client.websocket_connect(f"/sessions/{session['sessionId']}/capture") as ws:
-        ws.send_json(start)
-        reply: dict[str, Any] = ws.receive_json()
-        if reply["type"] != "ready":
-            return reply
-        last: dict[str, Any] | None = None
-        for _ in range(max_frames):
-            clock.t += 1 / fps
-            ws.send_bytes(frame_at(clock.t, last))
-            reply = ws.receive_json()
-            if reply["type"] != "frame":
-                return reply
-            last = reply
-    raise AssertionError("the take never ended")
+        return run_capture(ws, _Frames(frame_at), clock, fps=fps, id_image=id_image, encode=encode)
 
 
-def person_frames(person: Person) -> Callable[[float, dict[str, Any] | None], bytes]:
+def person_frames(person: Person) -> Callable[[float, dict[str, Any] | None], np.ndarray]:
     counter = iter(range(10**6))
 
-    def frame_at(t: float, reply: dict[str, Any] | None) -> bytes:
+    def frame_at(t: float, reply: dict[str, Any] | None) -> np.ndarray:
         person.heard(reply, t)
-        return coded_frame(person.frame(t)(next(counter)))
+        return coded_image(person.frame(t)(next(counter)))
 
     return frame_at

@@ -9,6 +9,7 @@ client may; a browser does not wait). Works with Starlette's ``TestClient`` WebS
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import cv2
@@ -63,10 +64,13 @@ def run_capture(
     fps: float = 12.0,
     id_image: np.ndarray | None = None,
     replies: list[dict[str, Any]] | None = None,
+    encode: Callable[[np.ndarray], bytes] = encode_jpeg,
 ) -> dict[str, Any]:
     """Start the take, stream frames until the server's ``result`` (or ``error``), and return it.
 
-    ``replies``, when given, collects every message the server sent (``ready`` first).
+    ``replies``, when given, collects every message the server sent (``ready`` first); ``encode``
+    turns each frame into the bytes sent (JPEG, as a camera page sends; PNG where the pixels must
+    arrive exact).
     Stream time starts at 0 with the first frame; the server sees the virtual clock.
     """
     start: dict[str, Any] = {"type": "start"}
@@ -86,7 +90,7 @@ def run_capture(
         frame = stream.next_frame(reply, t)
         if frame is None:
             raise CaptureEnded(f"the stream ended after {t:.2f} s without a result; last reply {reply}")
-        ws.send_bytes(encode_jpeg(frame))
+        ws.send_bytes(encode(frame))
         reply = dict(ws.receive_json())
         if replies is not None:
             replies.append(reply)
