@@ -45,6 +45,7 @@ from zk import (
     verify_presentation_proof,
 )
 from zk import VerificationResult as ZKResult
+from zk.presentation import check_presentation
 
 __all__ = [
     "DEFAULT_REQUIRED_CHECKS",
@@ -250,7 +251,12 @@ class ZKPresentationVerifier:
             except ProverError:
                 result = None  # the worker is down: the pure-Python verifier decides
         if result is None:
-            result = verify_presentation_proof(proof, self.verification_key(), asked, keys)
+            # The checks before the pairing need no key: a proof for another request is refused
+            # even where the circuit's artifacts are missing.
+            early = check_presentation(proof, asked, keys)
+            result = (
+                ZKResult.of(early) if early else verify_presentation_proof(proof, self.verification_key(), asked, keys)
+            )
         if not result.verified:
             return ZKPresentationResult(False, tuple(result.reasons), stored.id)
         if not self.requests.consume(stored.id):  # a racing copy of the same proof won
