@@ -14,16 +14,20 @@ import copy
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from issuer.zk_presentations import request_from_json
 from livecred import Settings, create_app
+from livecred.issuer_setup import issuer_config
 from livecred.routes import capture as capture_route
 from tests.api.test_sessions import ID_CARD, Takes, _settings
 from tests.api.wallet_client import Holder, VirtualClock, capture, encode_png, open_session, person_frames
+from tests.conftest import MODELS_DIR
 from tests.wallet.people import Person
 from zk import (
     Artifacts,
@@ -380,3 +384,20 @@ def test_a_request_is_the_verifiers_choices_and_a_fresh_nonce(client: TestClient
     assert int(request["nonce"]) > 0 and request["id"].startswith("zkr_")
     assert request["verificationKey"] == f"{AUD}/zk/presentation/verification-key"
     assert client.post(REQUESTS, json={}).json()["nonce"] != request["nonce"]  # fresh every time
+
+
+# configuration -----------------------------------------------------------------------------------
+def test_pinned_keys_are_parsed_and_validated(tmp_path: Path) -> None:
+    other = BabyJubJubKey.from_seed(b"p" * 32).public_key
+    entry = f"did:key:z6MkfQ7oYZC8rEzX8cGLWTTs6bqfMxx22mGmT7kGJ2Ayj9qd={other.x}:{other.y}"
+    settings = Settings(models_dir=MODELS_DIR, state_dir=tmp_path, zk_trusted_keys=f" {entry} ,")
+    assert settings.zk_trusted_keys == [entry]
+    assert issuer_config(settings).zk_trusted_keys == (
+        ("did:key:z6MkfQ7oYZC8rEzX8cGLWTTs6bqfMxx22mGmT7kGJ2Ayj9qd", other.x, other.y),
+    )
+    for bad in ("did:web:a.example=1", "did:web:a.example#bjj-1=1:2", "x=1:2", "did:web:a.example=01:2"):
+        with pytest.raises(ValidationError):
+            Settings(models_dir=MODELS_DIR, state_dir=tmp_path, zk_trusted_keys=bad)
+    with TestClient(create_app(settings)) as pinned:
+        keys = pinned.post(REQUESTS, json={}).json()["issuerKeys"]
+    assert {"issuer": entry.split("=")[0], "publicKey": other.to_json()} in keys
