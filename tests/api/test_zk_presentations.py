@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from issuer.zk_presentations import request_from_json
+from issuer.zk_presentations import RequestSpec, ZKPresentationVerifier, request_from_json
 from livecred import Settings, create_app
 from livecred.issuer_setup import issuer_config
 from livecred.routes import capture as capture_route
@@ -401,3 +401,21 @@ def test_pinned_keys_are_parsed_and_validated(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as pinned:
         keys = pinned.post(REQUESTS, json={}).json()["issuerKeys"]
     assert {"issuer": entry.split("=")[0], "publicKey": other.to_json()} in keys
+
+
+def test_the_pure_python_verifier_agrees_with_the_worker(
+    client: TestClient, holder: Holder, prover: PresentationProver
+) -> None:
+    # Without the worker (fast_verify None) py_ecc does the pairing: the same verdicts.
+    issuer = client.app.state.issuer  # type: ignore[attr-defined]
+    verifier = ZKPresentationVerifier(
+        issuer.zk_requests, issuer.zk_keys, load_presentation_key, min_threshold=6667, clock=issuer.clock
+    )
+    stored = verifier.create_request(RequestSpec(threshold=9000, scope="py"))
+    proof = _prove(prover, holder, stored.request)
+    forged = copy.deepcopy(proof)
+    forged["proof"]["pi_c"] = proof["proof"]["pi_a"]
+    assert verifier.verify(forged, request_id=stored.id).reasons == ("proof_invalid",)
+    result = verifier.verify(proof, request_id=stored.id)
+    assert result.verified and result.issuer == issuer.did
+    assert result.pseudonym == str(poseidon([holder.secret, domain_hash("py")]))
