@@ -21,7 +21,14 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from issuer.zk_presentations import RequestSpec, ZKPresentationVerifier, request_from_json
+from did import DIDDocument, DIDResolver, KeyDIDResolver
+from issuer.zk_presentations import (
+    RequestSpec,
+    TrustedIssuerKeys,
+    TrustedKey,
+    ZKPresentationVerifier,
+    request_from_json,
+)
 from livecred import Settings, create_app
 from livecred.issuer_setup import issuer_config
 from livecred.routes import capture as capture_route
@@ -419,3 +426,18 @@ def test_the_pure_python_verifier_agrees_with_the_worker(
     result = verifier.verify(proof, request_id=stored.id)
     assert result.verified and result.issuer == issuer.did
     assert result.pseudonym == str(poseidon([holder.secret, domain_hash("py")]))
+
+
+def test_a_did_web_issuer_publishes_its_babyjubjub_key_and_a_verifier_trusts_it(tmp_path: Path) -> None:
+    settings = Settings(models_dir=MODELS_DIR, state_dir=tmp_path, issuer_domain="issuer.example.com", public_url=AUD)
+    with TestClient(create_app(settings)) as web:
+        published = web.get("/.well-known/did.json").json()
+        issuer = web.app.state.issuer  # type: ignore[attr-defined]
+    assert f"{AUD}/contexts/liveness/v1" in published["@context"]
+    method = next(m for m in published["verificationMethod"] if m["type"] == "BabyJubJubKey2026")
+    assert method["id"] == "did:web:issuer.example.com#bjj-1" and method["id"] in published["assertionMethod"]
+    assert method["publicKeyBabyJubJub"] == issuer.babyjubjub_public_key.to_json()
+    # Another verifier, trusting this did:web issuer, reads the key from the published document.
+    resolver = DIDResolver([KeyDIDResolver()], static={"did:web:issuer.example.com": DIDDocument.parse(published)})
+    keys = TrustedIssuerKeys(resolver, ["did:web:issuer.example.com"]).current()
+    assert keys == (TrustedKey("did:web:issuer.example.com", issuer.babyjubjub_public_key),)
