@@ -167,6 +167,8 @@ def build_backends(settings: Settings, registry: BackendRegistry | None = None) 
         timeout_s=settings.backend_timeout_seconds,
         max_pending=settings.backend_max_queue,
         start_timeout_s=settings.backend_start_timeout_seconds,
+        restart_backoff_s=min(1.0, settings.backend_restart_backoff_max_seconds),
+        restart_backoff_max_s=settings.backend_restart_backoff_max_seconds,
     )
     return Backends(selection, settings.models_dir, registry=registry or DEFAULT_REGISTRY, config=config)
 

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     backend_timeout_seconds: float = Field(30.0, gt=0, description="Per call into a backend worker.")
     backend_max_queue: int = Field(16, gt=0, description="Calls queued or running per backend worker before 503.")
     backend_start_timeout_seconds: float = Field(180.0, gt=0, description="A backend worker's start-up.")
+    backend_restart_backoff_max_seconds: float = Field(
+        30.0, gt=0, description="Longest wait before restarting a backend worker that keeps crashing."
+    )
 
     # Issuer. The key is LIVECRED_ISSUER_KEY (a secretKeyMultibase), else LIVECRED_ISSUER_KEY_FILE,
     # else <state_dir>/issuer-key.json, generated with 0600 permissions on first start.

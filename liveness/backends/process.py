@@ -142,7 +142,8 @@ class BackendWorker:
     def close(self) -> None:
         with self._lock:
             self._closing = True
-            self._state = "stopped"
+            if self._state != "failed":  # a worker that never started stays "failed" for /health
+                self._state = "stopped"
             process, self._process = self._process, None
             if self._timer is not None:
                 self._timer.cancel()

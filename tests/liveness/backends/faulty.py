@@ -78,3 +78,16 @@ def build_importing(module: str, models_dir: Path) -> FaultyEmbedder:
     """Puts ``module`` into ``sys.modules``, as importing that runtime would."""
     sys.modules.setdefault(module, types.ModuleType(module))
     return FaultyEmbedder(models_dir)
+
+
+# For a registry entry (whose factory takes only the models directory): the worker inherits the
+# test's environment, which says where a hanging call signals and which flag makes starts die.
+SIGNAL_DIR_ENV = "LIVECRED_TEST_FAULTY_SIGNAL_DIR"
+DIE_FLAG_ENV = "LIVECRED_TEST_FAULTY_DIE_FLAG"
+
+
+def build_from_env(models_dir: Path) -> FaultyEmbedder:
+    flag, signal_dir = os.environ.get(DIE_FLAG_ENV), os.environ.get(SIGNAL_DIR_ENV)
+    if flag and Path(flag).exists():
+        os._exit(5)
+    return FaultyEmbedder(models_dir, Path(signal_dir) if signal_dir else None)
