@@ -48,6 +48,8 @@ def _start(hello: Hello) -> tuple[dict[str, Any], Ready]:
         for name, call in hello.parts.items():
             parts[name] = _build(call)
     except ModelUnavailable as exc:
+        if isinstance(exc.__cause__, ImportError):  # a backend that reports its missing runtime itself
+            return parts, Ready(False, "backend_extra_missing", exc.message, part=name)
         return parts, Ready(False, exc.code, exc.message, tuple(exc.missing), part=name)
     except ImportError as exc:
         missing = exc.name or "a module"

@@ -156,6 +156,7 @@ DEFAULT_REGISTRY = BackendRegistry(
             "liveness.backends.torch_fasnet:build_torch_fasnet",
             ("minifasnet",),
             extra="torch",
+            fetch_hint="run `livecred models fetch --all`",
         ),
         Backend(
             "detector",
