@@ -145,9 +145,9 @@ class DeepFaceEmbedder:
         self.model = RECOGNITION_MODELS[model]
         self.normalization = normalization or self.model.normalization
         self.mapping = self.model.mapping
-        require_deepface()
         files = WeightFiles(models_dir)
-        files.require([model])
+        files.require([model])  # before TensorFlow loads: a missing file is the cheap, common failure
+        require_deepface()
         import importlib
 
         module, name = self.model.client.rsplit(".", 1)

@@ -46,9 +46,9 @@ class DeepFaceSmile:
     method = "deepface-emotion"
 
     def __init__(self, models_dir: Path | str) -> None:
-        require_deepface()
         files = WeightFiles(models_dir)
         files.require(["Emotion"])
+        require_deepface()
         from deepface.models.demography.tf.Emotion import EmotionClient
 
         with served_weights(files, weights_for("Emotion")):

@@ -26,6 +26,10 @@ import pytest
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+# TenSEAL before TensorFlow: both carry protobuf's C++ runtime, and TenSEAL loaded second crashes
+# (segfault) or fails to serialise (test_cipherface.py needs both in this process).
+pytest.importorskip("tenseal")
+
 pytest.importorskip("deepface", reason="the DeepFace backend is not installed: pip install -e '.[deepface]'")
 pytest.importorskip("tf_keras", reason="the DeepFace backend is not installed: pip install -e '.[deepface]'")
 
