@@ -9,6 +9,7 @@ missing models, and face endpoints answer 503 with the command that fixes it.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import AsyncIterator
@@ -169,6 +170,7 @@ def build_backends(settings: Settings, registry: BackendRegistry | None = None) 
         start_timeout_s=settings.backend_start_timeout_seconds,
         restart_backoff_s=min(1.0, settings.backend_restart_backoff_max_seconds),
         restart_backoff_max_s=settings.backend_restart_backoff_max_seconds,
+        environment=dict(os.environ),  # the base a runtime's own variables are added to, in its worker only
     )
     return Backends(selection, settings.models_dir, registry=registry or DEFAULT_REGISTRY, config=config)
 

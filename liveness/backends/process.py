@@ -64,6 +64,9 @@ class WorkerConfig:
     restart_backoff_max_s: float = 30.0
     healthy_after_s: float = 60.0  # a worker that ran this long before dying resets the backoff
     python: str = sys.executable
+    # The worker's environment, when a runtime needs variables of its own: the base they are added
+    # to (the service passes its own). None: the worker inherits the service's environment.
+    environment: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +99,12 @@ class BackendWorker:
         parts: Mapping[str, FactoryCall],
         config: WorkerConfig | None = None,
         *,
+        environment: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.runtime = runtime
         self.parts = dict(parts)
+        self.environment = dict(environment or {})  # added to the worker's environment only
         self.config = config or WorkerConfig()
         self._clock = clock
         self._lock = threading.Lock()
@@ -167,6 +172,7 @@ class BackendWorker:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
+                env={**(self.config.environment or {}), **self.environment} if self.environment else None,
             )
         except OSError as exc:
             raise BackendNotStarted(

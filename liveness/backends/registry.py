@@ -79,6 +79,9 @@ class Backend:
     takes_model: bool = False  # the factory's first argument is the model name
     extra: str | None = None  # pip extra that installs the runtime: livecred[<extra>]
     fetch_hint: str = "run `livecred models fetch`"
+    # Variables the worker's environment needs before the runtime loads (TensorFlow reads its
+    # Keras choice at import): set on the worker process only, never on the service.
+    environment: tuple[tuple[str, str], ...] = ()
 
     def install_hint(self) -> str:
         return f"pip install 'livecred[{self.extra}]'" if self.extra else "reinstall livecred"
@@ -142,6 +145,8 @@ def _onnx(part: Part, model: str, factory: str) -> Backend:
 
 
 _DEEPFACE_HINT = "run `livecred models fetch --backend deepface`"
+# DeepFace's Keras models are Keras 2 models (tf-keras); TensorFlow picks Keras at import.
+_KERAS_2 = (("TF_USE_LEGACY_KERAS", "1"), ("TF_CPP_MIN_LOG_LEVEL", "2"))
 
 DEFAULT_REGISTRY = BackendRegistry(
     [
@@ -163,30 +168,26 @@ DEFAULT_REGISTRY = BackendRegistry(
             "deepface",
             "tensorflow",
             "liveness.backends.deepface:build_detector",
-            ("yunet", "opencv", "ssd", "mtcnn", "retinaface", "centerface"),
+            ("yunet", "opencv", "retinaface", "mtcnn"),
             takes_model=True,
             extra="deepface",
             fetch_hint=_DEEPFACE_HINT,
+            environment=_KERAS_2,
         ),
         Backend(
             "recognition",
             "deepface",
             "tensorflow",
             "liveness.backends.deepface:build_embedder",
-            ("Facenet512", "Facenet", "ArcFace", "VGG-Face", "SFace", "GhostFaceNet"),
+            ("Facenet512", "Facenet", "ArcFace", "VGG-Face"),
             takes_model=True,
             extra="deepface",
             fetch_hint=_DEEPFACE_HINT,
+            environment=_KERAS_2,
         ),
-        Backend(
-            "smile",
-            "deepface",
-            "tensorflow",
-            "liveness.backends.deepface:build_smile",
-            ("emotion",),
-            extra="deepface",
-            fetch_hint=_DEEPFACE_HINT,
-        ),
+        # DeepFace's emotion model scores a smile from the pixels (``score_face(image, face)``), while
+        # the engine's SmileScorer reads the face mesh's measures: it is not selectable until the
+        # challenges take an image-based scorer.
         Backend(
             "antispoof",
             "deepface",

@@ -81,13 +81,15 @@ class Backends:
         self.resolved = selection.resolve(registry)
         self.workers: dict[str, BackendWorker] = {}
         groups: dict[str, dict[str, FactoryCall]] = {}
+        environments: dict[str, dict[str, str]] = {}
         for part, chosen in self.resolved.items():
             if chosen is not None:
                 backend = chosen.backend
                 args = (chosen.model, Path(models_dir)) if backend.takes_model else (Path(models_dir),)
                 groups.setdefault(backend.runtime, {})[part] = FactoryCall(backend.factory, args)
+                environments.setdefault(backend.runtime, {}).update(backend.environment)
         for runtime, parts in groups.items():
-            self.workers[runtime] = BackendWorker(runtime, parts, config)
+            self.workers[runtime] = BackendWorker(runtime, parts, config, environment=environments[runtime])
         self.parts: dict[str, Any] = {
             part: _PROXIES[part](self.workers[chosen.backend.runtime], chosen.name)
             for part, chosen in self.resolved.items()

@@ -10,7 +10,9 @@ tests/liveness/backends/faulty.py).
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -24,7 +26,9 @@ from pydantic import ValidationError
 
 from livecred import Settings, create_app
 from liveness.backends import DEFAULT_REGISTRY, Backend, UnknownBackend
-from tests.conftest import MODELS_DIR, encode_b64, read_b64, read_image
+from liveness.backends.torch_fasnet import EQUIVALENCE_TOLERANCE
+from tests.api import backend_probe
+from tests.conftest import MODELS_DIR, REPO_ROOT, encode_b64, read_b64, read_image
 from tests.liveness.backends import faulty
 
 ID, SELFIE = "deepface_identities/img1.jpg", "deepface_identities/img2.jpg"
@@ -192,3 +196,35 @@ def test_a_malformed_backend_setting_is_refused(tmp_path: Path) -> None:
     assert Settings(models_dir=MODELS_DIR, state_dir=tmp_path, recognition=" DeepFace:Facenet512 ").recognition == (
         "deepface:Facenet512"
     )
+
+
+def probe(tmp_path: Path, *settings: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """A fresh service process with ``settings`` (see backend_probe.py), and its report."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.api.backend_probe", str(tmp_path), str(MODELS_DIR), *settings],
+        cwd=REPO_ROOT,
+        env={**os.environ, "LIVECRED_WARM_UP": "false", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_torch_fasnet_answers_from_a_torch_worker_and_torch_never_loads_in_the_service(
+    tmp_path: Path, client: TestClient
+) -> None:
+    report = probe(tmp_path, "antispoof=torch:minifasnet")
+    listed = {b["part"]: b for b in report["health"]["backends"]}
+    assert listed["antispoof"]["backend"] == "torch:minifasnet" and listed["antispoof"]["runtime"] == "torch"
+    assert report["workers"] == {"torch": {"separate": True, "mapped": ["torch"]}}
+    assert report["service_modules"] == [] and report["service_mapped"] == []
+    antispoof = report["answers"]["antispoof"]
+    reference = client.post("/antispoof", json={"image": read_b64(backend_probe.LIVE)}).json()
+    assert antispoof["status"] == 200 and antispoof["body"]["is_real"] is reference["is_real"] is True
+    # torch and onnxruntime on the same weights: within the torch backend's equivalence tolerance.
+    assert abs(antispoof["body"]["antispoof_score"] - reference["antispoof_score"]) <= EQUIVALENCE_TOLERANCE + 1e-4
+    assert report["answers"]["verify"]["status"] == 200 and report["answers"]["verify"]["body"]["verified"] is True
