@@ -10,6 +10,7 @@ tests/liveness/backends/faulty.py).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -198,12 +199,12 @@ def test_a_malformed_backend_setting_is_refused(tmp_path: Path) -> None:
     )
 
 
-def probe(tmp_path: Path, *settings: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+def probe(tmp_path: Path, *settings: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     """A fresh service process with ``settings`` (see backend_probe.py), and its report."""
     done = subprocess.run(
-        [sys.executable, "-m", "tests.api.backend_probe", str(tmp_path), str(MODELS_DIR), *settings],
+        [sys.executable, "-m", "tests.api.backend_probe", str(tmp_path), str(models_dir), *settings],
         cwd=REPO_ROOT,
-        env={**os.environ, "LIVECRED_WARM_UP": "false", **(env or {})},
+        env={**os.environ, "LIVECRED_WARM_UP": "false"},
         capture_output=True,
         text=True,
         timeout=600,
@@ -228,3 +229,49 @@ def test_torch_fasnet_answers_from_a_torch_worker_and_torch_never_loads_in_the_s
     # torch and onnxruntime on the same weights: within the torch backend's equivalence tolerance.
     assert abs(antispoof["body"]["antispoof_score"] - reference["antispoof_score"]) <= EQUIVALENCE_TOLERANCE + 1e-4
     assert report["answers"]["verify"]["status"] == 200 and report["answers"]["verify"]["body"]["verified"] is True
+
+
+@pytest.mark.slow  # builds DeepFace's Facenet512 (random weights) and starts TensorFlow twice: ~2 minutes
+def test_deepface_recognition_serves_verify_from_a_tensorflow_worker(
+    tmp_path_factory: pytest.TempPathFactory, client: TestClient
+) -> None:
+    if importlib.util.find_spec("deepface") is None or importlib.util.find_spec("tf_keras") is None:
+        pytest.skip("the DeepFace backend is not installed: pip install -e '.[deepface]'")
+    models = tmp_path_factory.mktemp("models")
+    for entry in MODELS_DIR.iterdir():
+        (models / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    (models / "deepface").mkdir()
+    # DeepFace's own architecture with seeded random weights, under DeepFace's file name (built in a
+    # process of its own: this one never imports TensorFlow).
+    build = (
+        "import sys; from pathlib import Path; from liveness.backends.deepface import weights_for; "
+        "from tests.liveness.backends.deepface.conftest import build_weight_file, record; "
+        "d = Path(sys.argv[1]); (w,) = weights_for('Facenet512'); build_weight_file('Facenet512', d / w.path); "
+        "record(d, w.name)"
+    )
+    subprocess.run([sys.executable, "-c", build, str(models)], cwd=REPO_ROOT, check=True, capture_output=True)
+
+    report = probe(tmp_path_factory.mktemp("state"), "recognition=deepface:Facenet512", models_dir=models)
+    listed = {b["part"]: b for b in report["health"]["backends"]}
+    assert report["health"]["ready"] is True and report["health"]["status"] == "ok"
+    assert listed["recognition"] == {
+        "part": "recognition",
+        "backend": "deepface:Facenet512",
+        "isolated": True,
+        "runtime": "tensorflow",
+        "state": "running",
+        "restarts": 0,
+    }
+    # /verify's embeddings came from the TensorFlow worker: TensorFlow is mapped there and
+    # neither imported nor mapped in the service's process.
+    assert report["workers"] == {"tensorflow": {"separate": True, "mapped": ["tensorflow"]}}
+    assert report["service_modules"] == [] and report["service_mapped"] == []
+    verify = report["answers"]["verify"]
+    assert verify["status"] == 200 and set(verify["body"]) >= {"verified", "faces_match", "face_match_confidence"}
+    # The default engine's parts answer as they do without the backend (random weights make the
+    # match itself meaningless; the liveness half is the default engine's).
+    reference = client.post("/antispoof", json={"image": read_b64(backend_probe.LIVE)}).json()
+    assert report["answers"]["antispoof"] == {
+        "status": 200,
+        "body": {k: v for k, v in reference.items() if k != "processing_time_ms"},
+    }
