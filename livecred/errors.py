@@ -108,7 +108,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (FaceQualityTooLow, 422),
     (InvalidFrameCount, 422),
     (ModelUnavailable, 503),
-    (BackendFailed, 502),
+    (BackendFailed, 503),  # the documented 503 of every face route; no 5xx beyond it
     (BackendUnavailable, 503),
     (LivenessError, 400),
     (CanonicalizationTooComplex, 422),

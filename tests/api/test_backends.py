@@ -134,6 +134,14 @@ def test_a_hung_call_is_a_503_timeout(isolated: TestClient) -> None:
     wait_for(lambda: recognition(isolated)["state"] == "running" and recognition(isolated)["restarts"] == before + 1)
 
 
+def test_an_exception_in_the_backend_is_a_503_and_the_worker_keeps_running(isolated: TestClient) -> None:
+    before = recognition(isolated)
+    response = isolated.post("/face-match", json={"idImage": marked(faulty.RAISE), "selfieImage": read_b64(SELFIE)})
+    assert response.status_code == 503 and response.json()["code"] == "backend_failed"
+    assert "on purpose" not in response.text  # the backend's own message never reaches a client
+    assert recognition(isolated) == before
+
+
 def test_a_full_backend_queue_is_a_503_with_retry_after(isolated: TestClient, paths: dict[str, Path]) -> None:
     hanging = paths["signals"] / "hanging"
     hanging.unlink(missing_ok=True)
