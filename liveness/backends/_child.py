@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 from typing import IO, Any
 
@@ -97,6 +98,9 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> int:
 
 
 def main() -> int:
+    # Ctrl-C in a terminal reaches the whole process group: the service shuts the worker down by
+    # closing its input, so an interrupt here would only look like a crash mid-shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     outbox = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed from here on goes to stderr, never into the frames
     sys.stdout = sys.stderr
