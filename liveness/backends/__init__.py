@@ -1,4 +1,6 @@
-"""Optional engines behind the engine's interfaces, each installed as an extra and importing its
-own framework (TensorFlow, torch) only inside itself: ``liveness.backends.deepface`` ..."""
+"""Optional engines behind the engine's own interfaces (issue 19), each importing its framework itself.
+
+Nothing is imported here: ``import liveness.backends`` must stay as cheap as ``import liveness``.
+"""
 
 __all__: list[str] = []

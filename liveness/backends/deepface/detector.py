@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from liveness.backends.deepface._runtime import require_deepface, served_weights
+from liveness.backends.deepface._runtime import DeepFaceUnavailable, require_deepface, served_weights
 from liveness.backends.deepface.weights import WeightFiles, weights_for
 from liveness.embed import ARCFACE_TEMPLATE, similarity_transform
 from liveness.types import BoundingBox, DetectionResult, Face
@@ -100,7 +100,10 @@ class DeepFaceDetector:
         needed = [w for w in weights_for(name) if not (name == "opencv" and _cv2_ships(w.name))]
         files.require_files(needed)
         with served_weights(files, needed):
-            self._client = _class(DETECTORS[name])()
+            try:
+                self._client = _class(DETECTORS[name])()
+            except ValueError as exc:  # DeepFace's word for a missing package or an unusable file
+                raise DeepFaceUnavailable(f"DeepFace's {name} detector cannot start: {exc}", missing=[name]) from None
         self._lock = threading.Lock()
 
     def detect(self, image: np.ndarray) -> DetectionResult:

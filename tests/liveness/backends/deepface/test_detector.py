@@ -94,3 +94,12 @@ def test_a_detector_without_its_weights_is_unavailable(tmp_path: Path) -> None:
     assert info.value.missing == ("retinaface.h5",)
     with pytest.raises(ValueError, match="unknown DeepFace detector"):
         build_detector("dlib", tmp_path)
+
+
+def test_a_detector_whose_package_is_missing_says_so(tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("mtcnn") is not None:
+        pytest.skip("the mtcnn package is installed here")
+    with pytest.raises(ModelUnavailable, match="mtcnn"):
+        build_detector("mtcnn", tmp_path)
