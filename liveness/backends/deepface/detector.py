@@ -5,8 +5,8 @@
 
 Landmarks. livecred's faces carry five points (right eye, left eye, nose tip, right and left mouth
 corner; "right" is the subject's right), which the default embedder aligns to the ArcFace template.
-DeepFace's ``retinaface`` and ``mtcnn`` give all five and they are used as they are. ``yunet`` (as
-DeepFace wraps it) and ``opencv`` give the eyes only: the nose and mouth corners are then placed where
+DeepFace's ``retinaface`` gives all five and they are used as they are. ``yunet``, ``mtcnn`` (as
+DeepFace wraps them) and ``opencv`` give the eyes only: the nose and mouth corners are then placed where
 the ArcFace template puts them relative to those eyes (the similarity transform that takes the
 template's eyes onto the detected eyes, applied to the template's other three points), so a 5-point
 alignment of such a face reduces to the eye-based alignment DeepFace itself does. Where even the
