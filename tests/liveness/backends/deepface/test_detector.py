@@ -113,3 +113,14 @@ def test_a_detector_whose_package_is_missing_says_so(tmp_path: Path, monkeypatch
     with pytest.raises(ModelUnavailable, match="mtcnn") as info:
         build_detector("mtcnn", tmp_path)
     assert info.value.code == "deepface_unavailable"
+
+
+@pytest.mark.slow  # about 90 s on two cores: building retina-face's ResNet50 twice
+def test_retinaface_loads_its_weight_file_through_the_verified_copy(deepface_models, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """retina-face asks its own ``weight_utils`` for ``retinaface.h5``: it gets the verified copy
+    (random weights built with its architecture, so the faces it finds mean nothing)."""
+    detector = build_detector("retinaface", deepface_models("retinaface"))
+    image = read_image("silentface_real_spoof/image_T1.jpg")
+    result = detector.detect(image)
+    assert (result.image_width, result.image_height) == (image.shape[1], image.shape[0])
+    assert all(len(f.landmarks) == 5 and 0.0 <= f.score <= 1.0 for f in result.faces)
