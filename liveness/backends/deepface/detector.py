@@ -16,7 +16,8 @@ scaled into the box. DeepFace's own embedders use only the box and the eyes (:mo
 Scores: DeepFace's confidence where it is a probability; OpenCV's cascade gives
 ``(100 - level weight) / 100``, which is not one, and is clipped to [0, 1]. Faces come largest first,
 as the engine expects. ``detect`` is serialised per detector: DeepFace's clients keep state
-(OpenCV's ``setInputSize``).
+(OpenCV's ``setInputSize``). retina-face keeps one model per process (a module global), so a second
+``retinaface`` detector in the same process reuses the first one's weights.
 """
 
 from __future__ import annotations
