@@ -5,8 +5,8 @@
 
 Landmarks. livecred's faces carry five points (right eye, left eye, nose tip, right and left mouth
 corner; "right" is the subject's right), which the default embedder aligns to the ArcFace template.
-DeepFace's ``retinaface`` and ``mtcnn`` give all five and they are used as they are. ``yunet`` (as
-DeepFace wraps it) and ``opencv`` give the eyes only: the nose and mouth corners are then placed where
+DeepFace's ``retinaface`` gives all five and they are used as they are. ``yunet``, ``mtcnn`` (as
+DeepFace wraps them) and ``opencv`` give the eyes only: the nose and mouth corners are then placed where
 the ArcFace template puts them relative to those eyes (the similarity transform that takes the
 template's eyes onto the detected eyes, applied to the template's other three points), so a 5-point
 alignment of such a face reduces to the eye-based alignment DeepFace itself does. Where even the
@@ -16,7 +16,8 @@ scaled into the box. DeepFace's own embedders use only the box and the eyes (:mo
 Scores: DeepFace's confidence where it is a probability; OpenCV's cascade gives
 ``(100 - level weight) / 100``, which is not one, and is clipped to [0, 1]. Faces come largest first,
 as the engine expects. ``detect`` is serialised per detector: DeepFace's clients keep state
-(OpenCV's ``setInputSize``).
+(OpenCV's ``setInputSize``). retina-face keeps one model per process (a module global), so a second
+``retinaface`` detector in the same process reuses the first one's weights.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from liveness.backends.deepface._runtime import require_deepface, served_weights
+from liveness.backends.deepface._runtime import DeepFaceUnavailable, require_deepface, served_weights
 from liveness.backends.deepface.weights import WeightFiles, weights_for
 from liveness.embed import ARCFACE_TEMPLATE, similarity_transform
 from liveness.types import BoundingBox, DetectionResult, Face
@@ -100,7 +101,10 @@ class DeepFaceDetector:
         needed = [w for w in weights_for(name) if not (name == "opencv" and _cv2_ships(w.name))]
         files.require_files(needed)
         with served_weights(files, needed):
-            self._client = _class(DETECTORS[name])()
+            try:
+                self._client = _class(DETECTORS[name])()
+            except ValueError as exc:  # DeepFace's word for a missing package or an unusable file
+                raise DeepFaceUnavailable(f"DeepFace's {name} detector cannot start: {exc}", missing=[name]) from None
         self._lock = threading.Lock()
 
     def detect(self, image: np.ndarray) -> DetectionResult:

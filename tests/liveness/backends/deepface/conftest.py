@@ -50,6 +50,10 @@ def build_weight_file(model: str, target: Path, seed: int = 7) -> None:
     import tensorflow as tf
     from deepface.commons import weight_utils
 
+    if model == "retinaface":
+        _build_retinaface(target, seed)
+        return
+
     module_name, function = BUILDERS[model]
     module = importlib.import_module(module_name)
 
@@ -67,6 +71,26 @@ def build_weight_file(model: str, target: Path, seed: int = 7) -> None:
         getattr(module, function)()
     finally:
         weight_utils.download_weights_if_necessary, weight_utils.load_model_weights = original
+    tf.keras.backend.clear_session()
+
+
+def _build_retinaface(target: Path, seed: int) -> None:
+    """retina-face builds its Keras model in ``retinaface_model.build_model`` and loads weights in
+    that module's ``load_weights``: swapped here for a saver."""
+    import tensorflow as tf
+    from retinaface.model import retinaface_model
+
+    def save_instead(model: Any) -> Any:
+        model.save_weights(str(target))
+        return model
+
+    original = retinaface_model.load_weights
+    tf.keras.utils.set_random_seed(seed)
+    retinaface_model.load_weights = save_instead
+    try:
+        retinaface_model.build_model()
+    finally:
+        retinaface_model.load_weights = original
     tf.keras.backend.clear_session()
 
 

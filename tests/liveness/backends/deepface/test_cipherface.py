@@ -50,7 +50,6 @@ def test_facenet_128(deepface_models: Callable[..., Path], monkeypatch: pytest.M
     _check_round_trip("Facenet", 128, 0.60, Metric.EUCLIDEAN)
 
 
-@pytest.mark.slow
 def test_vgg_face_4096(deepface_models: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """VGG-Face's 4096 values fill the default parameters' 4096 slots (a 580 MB weight file)."""
     monkeypatch.setenv("LIVECRED_MODELS_DIR", str(deepface_models("VGG-Face")))

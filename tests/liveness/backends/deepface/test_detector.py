@@ -3,6 +3,7 @@ where the models directory or the OpenCV wheel has them), and the landmark compl
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,17 @@ def test_yunet_through_deepface_finds_the_face_with_five_points() -> None:
     assert detector.detect(np.zeros((200, 300, 3), np.uint8)).faces == ()
 
 
+def test_mtcnn_through_deepface_agrees_with_yunet_on_the_eyes(tmp_path: Path) -> None:
+    pytest.importorskip("mtcnn", reason="the mtcnn package (in livecred[deepface]) is not installed")
+    image = read_image("silentface_real_spoof/image_T1.jpg")
+    mtcnn = build_detector("mtcnn", tmp_path).detect(image)  # its weights ship inside the package
+    yunet = build_detector("yunet", MODELS_DIR).detect(image)
+    assert len(mtcnn.faces) == 1 and mtcnn.faces[0].score > 0.9
+    ours, theirs = np.array(mtcnn.faces[0].landmarks[:2]), np.array(yunet.faces[0].landmarks[:2])
+    inter_ocular = float(np.linalg.norm(theirs[1] - theirs[0]))
+    assert np.all(np.linalg.norm(ours - theirs, axis=1) < 0.2 * inter_ocular)
+
+
 def _cascade_dir(tmp_path: Path) -> Path:
     files = WeightFiles(MODELS_DIR)
     if all(files.path_of(w).is_file() for w in weights_for("opencv")):
@@ -94,3 +106,21 @@ def test_a_detector_without_its_weights_is_unavailable(tmp_path: Path) -> None:
     assert info.value.missing == ("retinaface.h5",)
     with pytest.raises(ValueError, match="unknown DeepFace detector"):
         build_detector("dlib", tmp_path)
+
+
+def test_a_detector_whose_package_is_missing_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "mtcnn", None)  # as if not installed
+    with pytest.raises(ModelUnavailable, match="mtcnn") as info:
+        build_detector("mtcnn", tmp_path)
+    assert info.value.code == "deepface_unavailable"
+
+
+@pytest.mark.slow  # about 90 s on two cores: building retina-face's ResNet50 twice
+def test_retinaface_loads_its_weight_file_through_the_verified_copy(deepface_models, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """retina-face asks its own ``weight_utils`` for ``retinaface.h5``: it gets the verified copy
+    (random weights built with its architecture, so the faces it finds mean nothing)."""
+    detector = build_detector("retinaface", deepface_models("retinaface"))
+    image = read_image("silentface_real_spoof/image_T1.jpg")
+    result = detector.detect(image)
+    assert (result.image_width, result.image_height) == (image.shape[1], image.shape[0])
+    assert all(len(f.landmarks) == 5 and 0.0 <= f.score <= 1.0 for f in result.faces)

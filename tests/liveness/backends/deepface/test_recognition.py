@@ -129,3 +129,12 @@ def test_missing_weights_name_the_fetch_command(tmp_path: Path) -> None:
         build_embedder("ArcFace", tmp_path)
     with pytest.raises(ValueError, match="unknown DeepFace recognition model"):
         build_embedder("OpenFace", tmp_path)
+
+
+def test_arcface_takes_112_pixels_and_gives_512_values(deepface_models, face_images) -> None:  # type: ignore[no-untyped-def]
+    embedder = build_embedder("ArcFace", deepface_models("ArcFace"))
+    image, face = face_images[0]
+    assert embedder.preprocess(aligned_crop(image, face)).shape == (1, 112, 112, 3)
+    vector = embedder.embed(image, face)
+    assert vector.shape == (512,) and float(np.linalg.norm(vector)) == pytest.approx(1.0, abs=1e-5)
+    assert embedder.mapping.cosine_for(DEFAULT) == pytest.approx(0.32)
