@@ -74,12 +74,15 @@ class Backend:
         return f"{self.name} / {self.part} / {self.model}"
 
 
-def from_module(spec: str, **kwargs: Any) -> Callable[[Path], Any]:
-    """A factory that imports ``package.module:function`` only when called (inside the worker)."""
+def from_module(spec: str, *leading: Any) -> Callable[[Path], Any]:
+    """A factory that imports ``package.module:function`` only when called (inside the worker) and
+    calls it as ``function(*leading, models_dir)``: the backend registry's convention, where a
+    family that serves several models takes the model name first
+    (``from_module("liveness.backends.deepface:build_embedder", "Facenet512")``)."""
     module_name, _, attr = spec.partition(":")
 
     def factory(models: Path) -> Any:
-        return getattr(importlib.import_module(module_name), attr)(models, **kwargs)
+        return getattr(importlib.import_module(module_name), attr)(*leading, models)
 
     return factory
 
