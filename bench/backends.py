@@ -4,8 +4,9 @@ Issue 19: teams migrating from the original service (DeepFace, RetinaFace, FasNe
 keep their models as optional backends (``liveness/backends/``, docs/backends.md). This bench
 puts each of them next to the default engine's part it can replace and prints one table:
 
-* latency: median and p95 of ``--runs`` calls of the part on one frame (the Silent-Face live
-  sample, its YuNet face), after warm-up, with the backend's own default thread settings;
+* latency: min, median and p95 of ``--runs`` calls of the part on one frame (the Silent-Face live
+  sample, its YuNet face), after warm-up, with the backend's own default thread settings (on a
+  loaded machine the min is the closest to the call's own cost);
 * memory: the worker's peak RSS, and what building the backend added to it (framework import +
   weights + runtime arenas). Each backend runs in a **fresh subprocess** (this script with
   ``--worker``), so one framework's memory never bleeds into another's numbers;
@@ -73,12 +74,15 @@ class Backend:
         return f"{self.name} / {self.part} / {self.model}"
 
 
-def from_module(spec: str, **kwargs: Any) -> Callable[[Path], Any]:
-    """A factory that imports ``package.module:function`` only when called (inside the worker)."""
+def from_module(spec: str, *leading: Any) -> Callable[[Path], Any]:
+    """A factory that imports ``package.module:function`` only when called (inside the worker) and
+    calls it as ``function(*leading, models_dir)``: the backend registry's convention, where a
+    family that serves several models takes the model name first
+    (``from_module("liveness.backends.deepface:build_embedder", "Facenet512")``)."""
     module_name, _, attr = spec.partition(":")
 
     def factory(models: Path) -> Any:
-        return getattr(importlib.import_module(module_name), attr)(models, **kwargs)
+        return getattr(importlib.import_module(module_name), attr)(*leading, models)
 
     return factory
 
@@ -245,6 +249,7 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
         part_kind.run(part, image, face)
         times.append((time.perf_counter() - start) * 1000)
     result: dict[str, Any] = {
+        "min_ms": min(times),
         "median_ms": statistics.median(times),
         "p95_ms": float(np.percentile(times, 95)),
         "peak_rss_mib": _peak_rss_mib(),  # before the accuracy pass decodes its images
@@ -326,7 +331,7 @@ def print_table(backends: list[Backend], results: dict[str, dict[str, Any]], run
         "backend",
         "part",
         "model",
-        f"latency median / p95 (ms, {runs} runs)",
+        f"latency min / median / p95 (ms, {runs} runs)",
         "peak RSS (MiB)",
         "backend memory (MiB)",
         "accuracy",
@@ -341,7 +346,7 @@ def print_table(backends: list[Backend], results: dict[str, dict[str, Any]], run
             skipped.append(f"- {b.key}: skipped: {r['skipped']}")
             row = [b.name, b.part, b.model, "skipped", "-", "-", "-"]
         else:
-            latency = f"{r['median_ms']:.1f} / {r['p95_ms']:.1f}"
+            latency = f"{r['min_ms']:.1f} / {r['median_ms']:.1f} / {r['p95_ms']:.1f}"
             row = [
                 b.name,
                 b.part,

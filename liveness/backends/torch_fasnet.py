@@ -66,8 +66,10 @@ def _import_torch() -> ModuleType:
     try:
         import torch
     except ImportError as exc:
+        # ``missing`` names what to install, as the other backends do (``/health`` lists it).
         raise ModelUnavailable(
-            f"the torch anti-spoofing backend needs PyTorch, which is not installed: {INSTALL_HINT}"
+            f"the torch anti-spoofing backend needs PyTorch, which is not installed: {INSTALL_HINT}",
+            missing=["torch"],
         ) from exc
     return torch
 

@@ -273,6 +273,7 @@ def test_missing_torch_is_a_clear_error_with_the_install_hint(monkeypatch: pytes
     with pytest.raises(ModelUnavailable, match=r"pip install 'livecred\[torch\]'") as info:
         build_torch_fasnet(MODELS_DIR)
     assert info.value.code == "models_unavailable"
+    assert info.value.missing == ("torch",)
     with pytest.raises(ModelUnavailable, match=r"livecred\[torch\]"):
         TorchMiniFASNetEnsemble(b"", b"")
 
