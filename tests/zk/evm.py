@@ -110,7 +110,7 @@ class Account:
         self.address = self.key.public_key.to_canonical_address()
 
 
-class TestChain:
+class EVMChain:
     """One chain per test: funded accounts, a settable clock, deploy / call / transact."""
 
     def __init__(self, accounts: Sequence[Account]) -> None:
