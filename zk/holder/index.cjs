@@ -87,19 +87,30 @@ function claimEntry(credentialOrEntry) {
     return entries[0];
 }
 
+// The request: the circuit's public input names (Python's PresentationRequest.signals()), as
+// decimal strings; domain and scope default to 0. `issuerPublicKey` {x, y} is optional: when
+// given, the claim must be signed by that key (a verifier that trusts one issuer says which).
 function parseRequest(request) {
     const data = object(request, "request");
-    const key = object(data.issuerPublicKey, "request.issuerPublicKey");
+    const known = new Set(["threshold", "requiredChecks", "notBefore", "atTime", "nonce", "domain", "scope", "issuerPublicKey"]);
+    const unknown = Object.keys(data).filter((k) => !known.has(k));
+    if (unknown.length) throw new HolderError("invalid_input", `request has unknown fields: ${unknown.slice(0, 5).join(", ").slice(0, 120)}`);
+    let issuer = null;
+    if (data.issuerPublicKey !== undefined) {
+        const key = object(data.issuerPublicKey, "request.issuerPublicKey");
+        issuer = { x: field(key.x, "request.issuerPublicKey.x"), y: field(key.y, "request.issuerPublicKey.y") };
+    }
     return {
-        issuerAx: field(key.x, "request.issuerPublicKey.x"),
-        issuerAy: field(key.y, "request.issuerPublicKey.y"),
-        threshold: field(data.threshold, "request.threshold", MAX_SCORE + 1n),
-        requiredChecks: field(data.requiredChecks, "request.requiredChecks", CHECKS_LIMIT),
-        notBefore: field(data.notBefore, "request.notBefore", TIME_LIMIT),
-        atTime: field(data.atTime, "request.atTime", TIME_LIMIT),
-        nonce: field(data.nonce, "request.nonce"),
-        domain: field(data.domain === undefined ? "0" : data.domain, "request.domain"),
-        scope: field(data.scope === undefined ? "0" : data.scope, "request.scope"),
+        issuer,
+        signals: {
+            threshold: field(data.threshold, "request.threshold", MAX_SCORE + 1n),
+            requiredChecks: field(data.requiredChecks, "request.requiredChecks", CHECKS_LIMIT),
+            notBefore: field(data.notBefore, "request.notBefore", TIME_LIMIT),
+            atTime: field(data.atTime, "request.atTime", TIME_LIMIT),
+            nonce: field(data.nonce, "request.nonce"),
+            domain: field(data.domain === undefined ? "0" : data.domain, "request.domain"),
+            scope: field(data.scope === undefined ? "0" : data.scope, "request.scope"),
+        },
     };
 }
 
@@ -127,7 +138,7 @@ function buildInputs(credentialEntry, opening, secret, request) {
     const score = field(open.score, "opening.score", MAX_SCORE + 1n);
     const salt = field(open.salt, "opening.salt");
     const holder = field(secret, "holderSecret");
-    const req = parseRequest(request);
+    const { issuer, signals: req } = parseRequest(request);
 
     if (poseidon([score, salt]) !== claim.scoreCommitment) {
         throw new HolderError("opening_mismatch", "the opening does not open the claim's scoreCommitment");
@@ -135,7 +146,7 @@ function buildInputs(credentialEntry, opening, secret, request) {
     if (poseidon([holder]) !== claim.holderCommitment) {
         throw new HolderError("secret_mismatch", "this holder secret is not the one the claim commits to");
     }
-    if (req.issuerAx !== pub.x || req.issuerAy !== pub.y) {
+    if (issuer && (issuer.x !== pub.x || issuer.y !== pub.y)) {
         throw new HolderError("issuer_mismatch", "the request asks for another issuer's key than the one that signed the claim");
     }
     const unmet = [];
@@ -156,6 +167,8 @@ function buildInputs(credentialEntry, opening, secret, request) {
         R8x: sig.R8x,
         R8y: sig.R8y,
         S: sig.S,
+        issuerAx: pub.x,
+        issuerAy: pub.y,
         ...req,
     };
     const inputs = {};

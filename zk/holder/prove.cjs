@@ -10,8 +10,9 @@
 // --opening     {"score": "...", "salt": "..."}, as the issuer returned it beside the credential
 // --secret      a file holding the holder secret (decimal), or "-" to read it from stdin; never
 //               the secret itself, so that it does not show in the process list or shell history
-// --request     {"issuerPublicKey": {"x", "y"}, "threshold", "requiredChecks", "notBefore",
-//                "atTime", "nonce", "domain", "scope"}
+// --request     {"threshold", "requiredChecks", "notBefore", "atTime", "nonce", "domain",
+//                "scope"} (decimal strings; domain, scope default to "0"), and optionally
+//                "issuerPublicKey": {"x", "y"}, the one issuer key the verifier trusts
 // --wasm/--zkey the presentation circuit (default: zk/artifacts/presentation/)
 //
 // Writes {"proof": ..., "publicSignals": [...]} (snarkjs format) to --out or stdout. Exit 0 on
