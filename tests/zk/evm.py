@@ -149,11 +149,13 @@ class EVMChain:
         tx = vm.create_unsigned_transaction(
             nonce=self._nonce(sender.address), gas_price=GAS_PRICE, gas=GAS, to=to, value=0, data=data
         ).as_signed_transaction(sender.key, chain_id=CHAIN_ID)
+        block_gas_before = self.chain.header.gas_used
         _, receipt, computation = self.chain.apply_transaction(tx)
         logs = tuple(
             Log(address, tuple(topics), log_data) for address, topics, log_data in computation.get_log_entries()
         )
-        return CallResult(computation.is_success, computation.output, logs, receipt.gas_used)
+        # A receipt's gas_used is cumulative over the block.
+        return CallResult(computation.is_success, computation.output, logs, receipt.gas_used - block_gas_before)
 
     def deploy(self, sender: Account, compiled: Compiled, constructor_args: bytes = b"") -> bytes:
         nonce = self._nonce(sender.address)
