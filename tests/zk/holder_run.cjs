@@ -8,7 +8,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
-const holder = require(path.resolve(process.argv[2], "index.cjs"));
+const holder = require(path.resolve(process.argv[2])); // the package: its package.json "main"
 
 function errorOf(err) {
     if (err instanceof holder.HolderError) return { error: { code: err.code, message: err.message } };
