@@ -168,6 +168,21 @@ def test_the_holder_presents_once_and_the_gate_emits_its_pseudonym(good: Present
     assert gate.check(arguments) is True
 
 
+def test_the_next_presentation_uses_the_next_nonce_and_shows_the_same_pseudonym(
+    prover: PresentationProver, request_for: PresentationRequest, good: PresentationProof
+) -> None:
+    gate = fresh_gate()
+    second = prove(prover, replace(request_for, nonce=expected_nonce(gate.address, HOLDER.address, 1)))
+    early = gate.present(HOLDER, proof_arguments(second))  # not yet: the counter is at 0
+    assert not early.success and early.error_selector() == WRONG_NONCE
+    first = gate.present(HOLDER, proof_arguments(good))
+    then = gate.present(HOLDER, proof_arguments(second))
+    assert first.success and then.success
+    (a,), (b,) = gate.presented_events(first), gate.presented_events(then)
+    assert a.pseudonym == b.pseudonym != 0 and a.nonce != b.nonce
+    assert gate.view("presentations(address)", HOLDER.address) == [2]
+
+
 def test_a_proof_taken_from_the_mempool_is_worthless_to_another_sender(good: PresentationProof) -> None:
     gate = fresh_gate()
     arguments = proof_arguments(good)
