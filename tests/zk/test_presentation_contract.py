@@ -13,12 +13,14 @@ Each test deploys on a fresh chain at the same addresses, so the proofs (made on
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from tests.zk.conftest import NODE_MODULES, node
+from tests.zk.conftest import NODE_MODULES, node, snarkjs
 from tests.zk.evm import Account, EVMChain
 from tests.zk.gate import (
     INVALID_POLICY,
@@ -57,6 +59,7 @@ from zk import (
     presentation_inputs,
     verify_presentation_proof,
 )
+from zk.calldata import groth16_calldata
 from zk.presentation import domain_hash, pseudonym
 from zk.presentation_prover import PRESENTATION_CIRCUIT
 
@@ -140,6 +143,14 @@ def test_the_nonce_is_the_documented_hash_of_chain_gate_holder_and_counter(holde
     gate = fresh_gate()
     assert holder_nonce == expected_nonce(gate.address, HOLDER.address, 0) < SCALAR_FIELD_ORDER
     assert gate.nonce_of(THIEF) == expected_nonce(gate.address, THIEF.address, 0) != holder_nonce
+
+
+def test_the_calldata_is_what_snarkjs_exports(good: PresentationProof, tmp_path: Path) -> None:
+    (tmp_path / "proof.json").write_text(json.dumps(good.proof.to_snarkjs()))
+    (tmp_path / "public.json").write_text(json.dumps([str(s) for s in good.public_signals]))
+    result = snarkjs("zkey", "export", "soliditycalldata", "public.json", "proof.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert groth16_calldata(good.proof, good.public_signals) == result.stdout.strip()
 
 
 def test_the_holder_presents_once_and_the_gate_emits_its_pseudonym(good: PresentationProof) -> None:
