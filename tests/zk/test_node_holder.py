@@ -155,6 +155,40 @@ def test_prove_refuses_inputs_the_circuit_has_no_witness_for() -> None:
     assert str(SALT) not in result["error"]["message"]
 
 
+LIBRARY_SCRIPT = """
+const holder = require(process.argv[1]);
+const [wasm, zkey] = process.argv.slice(2);
+let data = "";
+process.stdin.on("data", (chunk) => (data += chunk));
+process.stdin.on("end", async () => {
+    const job = JSON.parse(data);
+    const inputs = holder.buildInputs(job.credential, job.opening, job.secret, job.request);
+    const made = await holder.prove(inputs, { wasm, zkey });
+    await holder.close();
+    process.stdout.write(JSON.stringify(made));
+});
+"""
+
+
+def test_a_library_proof_verifies_in_python_and_the_process_ends_by_itself() -> None:
+    request = PresentationRequest(
+        threshold=7000, required_checks=16, not_before=TIMESTAMP, at_time=TIMESTAMP, nonce=99, domain=0, scope=5
+    )
+    job = {"credential": SIGNED.to_json(), "opening": OPENING, "secret": str(HOLDER_SECRET)}
+    result = subprocess.run(
+        [node(), "-e", LIBRARY_SCRIPT, str(HOLDER_DIR), str(ARTIFACTS.wasm), str(ARTIFACTS.zkey)],
+        input=json.dumps({**job, "request": request_json(request)}),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,  # without holder.close() snarkjs's threads would keep Node alive past this
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    made = PresentationProof.from_json(json.loads(result.stdout))
+    assert verify_presentation_proof(made, load_presentation_key(), request, [ISSUER.public_key]).verified
+    assert made.pseudonym == pseudonym(HOLDER_SECRET, 5)
+
+
 def _cli(
     tmp: Path, request: PresentationRequest, *, secret_via_stdin: bool = False
 ) -> subprocess.CompletedProcess[str]:

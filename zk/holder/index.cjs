@@ -9,6 +9,7 @@
 //   const commitment = holder.holderCommitment(secret); // to the issuer, at issuance
 //   const inputs = holder.buildInputs(entry, opening, secret, request);
 //   const { proof, publicSignals } = await holder.prove(inputs, { wasm, zkey });
+//   await holder.close();                               // stop snarkjs's threads when done
 //
 // buildInputs checks what the holder can check before proving (the opening and the secret open
 // the claim's commitments, the issuer key is the one asked for, the claim meets the request) and
@@ -211,6 +212,15 @@ async function prove(inputs, options) {
     return { proof, publicSignals };
 }
 
+/**
+ * Stop snarkjs's worker threads (its BN254 curve keeps a thread pool alive between proofs, which
+ * keeps Node running): call once when the process has no more proofs to make.
+ */
+async function close() {
+    const curve = globalThis.curve_bn128; // where ffjavascript caches the multi-threaded curve
+    if (curve && typeof curve.terminate === "function") await curve.terminate();
+}
+
 module.exports = {
     CLAIM_TYPE,
     PRIVATE_INPUTS,
@@ -219,6 +229,7 @@ module.exports = {
     HolderError,
     buildInputs,
     claimEntry,
+    close,
     holderCommitment,
     holderSecret,
     poseidon,
