@@ -16,7 +16,7 @@ from pathlib import Path
 from eth_hash.auto import keccak
 
 from tests.zk.evm import CHAIN_ID, Account, CallResult, EVMChain, compile_contract, decode_words, selector, words
-from zk.calldata import groth16_call_arguments
+from zk import groth16_call_arguments
 from zk.keys import Artifacts
 from zk.presentation import PresentationProof
 

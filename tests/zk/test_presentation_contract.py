@@ -55,11 +55,11 @@ from zk import (
     SignedClaim,
     WitnessRejected,
     checks_mask,
+    groth16_calldata,
     load_presentation_key,
     presentation_inputs,
     verify_presentation_proof,
 )
-from zk.calldata import groth16_calldata
 from zk.presentation import domain_hash, pseudonym
 from zk.presentation_prover import PRESENTATION_CIRCUIT
 
