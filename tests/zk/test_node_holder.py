@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from issuer.zk_presentations import RequestSpec, ZKPresentationVerifier
+from tests.issuer.conftest import T0, Clock, make_issuer
 from tests.zk.conftest import node
 from tests.zk.evm import Account, EVMChain
 from tests.zk.gate import Gate, GatePolicy, proof_arguments
@@ -33,8 +36,12 @@ from tests.zk.presentation_fixtures import (
 from zk import (
     SCALAR_FIELD_ORDER,
     Artifacts,
+    LivenessClaim,
     PresentationProof,
     PresentationRequest,
+    SignedClaim,
+    checks_mask,
+    credential_id_hash,
     holder_commitment,
     load_presentation_key,
     poseidon,
@@ -136,7 +143,11 @@ def test_build_inputs_is_byte_for_byte_presentation_inputs() -> None:
         ({"secret": str(SCALAR_FIELD_ORDER)}, "invalid_input"),
         ({"opening": {"score": "10001", "salt": str(SALT)}}, "invalid_input"),
         ({"request": {**request_json(REQUEST), "threshold": "-1"}}, "invalid_input"),
-        ({"request": {**request_json(REQUEST), "extra": "1"}}, "invalid_input"),
+        (
+            {"request": {**request_json(REQUEST), "issuerKeys": [{"publicKey": OTHER_ISSUER.public_key.to_json()}]}},
+            "issuer_mismatch",
+        ),
+        ({"request": {**request_json(REQUEST), "issuerKeys": {"x": "1"}}}, "invalid_input"),
         ({"entry": {"evidence": []}}, "no_claim"),
     ],
 )
@@ -187,6 +198,63 @@ def test_a_library_proof_verifies_in_python_and_the_process_ends_by_itself() -> 
     made = PresentationProof.from_json(json.loads(result.stdout))
     assert verify_presentation_proof(made, load_presentation_key(), request, [ISSUER.public_key]).verified
     assert made.pseudonym == pseudonym(HOLDER_SECRET, 5)
+
+
+def _cli_raw(tmp: Path, request: dict[str, Any], credential: Any, opening: Any) -> subprocess.CompletedProcess[str]:
+    (tmp / "cred.json").write_text(json.dumps(credential))
+    (tmp / "opening.json").write_text(json.dumps(opening))
+    (tmp / "secret.txt").write_text(f"{HOLDER_SECRET}\n")
+    (tmp / "request.json").write_text(json.dumps(request))
+    args = [
+        "--credential",
+        "cred.json",
+        "--opening",
+        "opening.json",
+        "--secret",
+        "secret.txt",
+        "--request",
+        "request.json",
+    ]
+    return subprocess.run(
+        [node(), str(PROVE_CLI), *args], cwd=tmp, capture_output=True, text=True, check=False, timeout=300
+    )
+
+
+def test_the_cli_answers_a_livecred_verifiers_request_as_it_comes(tmp_path: Path) -> None:
+    # The verifier side is the service's own (issuer.zk_presentations), with its stored requests;
+    # the claim is signed by the issuer's BabyJubJub key, as issuance does.
+    clock = Clock()
+    issuer = make_issuer(f"sqlite:///{tmp_path / 'issuer.db'}", clock)
+    try:
+        now = int(T0.timestamp())
+        claim = LivenessClaim(
+            score_commitment=poseidon([SCORE, SALT]),
+            checks=checks_mask(["antispoof", "challenges", "face_match"]),
+            timestamp=now - 600,
+            valid_until=now + 365 * 86400,
+            credential_id_hash=credential_id_hash("urn:uuid:5e0b8f3c-1111-4222-8333-944455556666"),
+            holder_commitment=holder_commitment(HOLDER_SECRET),
+        )
+        signed = SignedClaim.sign(claim, issuer.babyjubjub, verification_method=issuer.babyjubjub_method)
+        issuance = {"credential": {"evidence": [signed.to_json()]}, "zkClaimOpening": OPENING}
+        verifier = ZKPresentationVerifier(
+            issuer.zk_requests, issuer.zk_keys, load_presentation_key, min_threshold=6000, clock=clock
+        )
+        spec = RequestSpec(threshold=7000, max_age=timedelta(hours=1), domain="https://rp.example", scope="signup")
+        stored = verifier.create_request(spec)
+
+        result = _cli_raw(tmp_path, stored.request, issuance, issuance)
+        assert result.returncode == 0, result.stderr[-2000:]
+        answer = json.loads(result.stdout)
+        verdict = verifier.verify(answer, request_id=stored.id)
+        assert verdict.verified and verdict.issuer == issuer.did, verdict
+        assert verdict.pseudonym is not None and int(verdict.pseudonym) != 0
+        # A claim by a key this verifier does not trust: the holder is told before proving.
+        stranger = SignedClaim.sign(claim, OTHER_ISSUER)
+        refused = _cli_raw(tmp_path, stored.request, {"credential": {"evidence": [stranger.to_json()]}}, OPENING)
+        assert refused.returncode == 1 and json.loads(refused.stderr)["error"]["code"] == "issuer_mismatch"
+    finally:
+        issuer.close()
 
 
 def _cli(

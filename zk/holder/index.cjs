@@ -76,10 +76,12 @@ function holderCommitment(secret) {
     return poseidon([field(secret, "holderSecret")]).toString();
 }
 
-/** The LivenessClaimSignature entry, given the entry itself or a credential carrying it. */
+/** The LivenessClaimSignature entry, given the entry, a credential carrying it, or the issuance
+ * response {credential, zkClaimOpening}. */
 function claimEntry(credentialOrEntry) {
-    const data = object(credentialOrEntry, "credential");
+    let data = object(credentialOrEntry, "credential");
     if (data.type === CLAIM_TYPE) return data;
+    if (data.credential !== undefined) data = object(data.credential, "credential"); // an issuance response
     const evidence = Array.isArray(data.evidence) ? data.evidence : data.evidence ? [data.evidence] : [];
     const entries = evidence.filter((e) => e && e.type === CLAIM_TYPE);
     if (entries.length !== 1) {
@@ -89,20 +91,24 @@ function claimEntry(credentialOrEntry) {
 }
 
 // The request: the circuit's public input names (Python's PresentationRequest.signals()), as
-// decimal strings; domain and scope default to 0. `issuerPublicKey` {x, y} is optional: when
-// given, the claim must be signed by that key (a verifier that trusts one issuer says which).
+// decimal strings; domain and scope default to 0. That is what a livecred verifier's
+// `POST /zk/presentations/requests` answers, and the whole answer can be passed: other fields
+// (id, expiresAt, names) are not used, except the trusted keys. `issuerKeys` [{issuer,
+// publicKey: {x, y}}] (the verifier's answer) or `issuerPublicKey` {x, y} (one key): when given,
+// the claim must be signed by one of them, else the verifier would refuse the proof.
 function parseRequest(request) {
     const data = object(request, "request");
-    const known = new Set(["threshold", "requiredChecks", "notBefore", "atTime", "nonce", "domain", "scope", "issuerPublicKey"]);
-    const unknown = Object.keys(data).filter((k) => !known.has(k));
-    if (unknown.length) throw new HolderError("invalid_input", `request has unknown fields: ${unknown.slice(0, 5).join(", ").slice(0, 120)}`);
-    let issuer = null;
-    if (data.issuerPublicKey !== undefined) {
-        const key = object(data.issuerPublicKey, "request.issuerPublicKey");
-        issuer = { x: field(key.x, "request.issuerPublicKey.x"), y: field(key.y, "request.issuerPublicKey.y") };
+    let issuers = null;
+    if (data.issuerKeys !== undefined) {
+        if (!Array.isArray(data.issuerKeys) || data.issuerKeys.length > 64) {
+            throw new HolderError("invalid_input", "request.issuerKeys must be a list of at most 64 keys");
+        }
+        issuers = data.issuerKeys.map((entry, i) => object(object(entry, `request.issuerKeys[${i}]`).publicKey, `request.issuerKeys[${i}].publicKey`));
     }
+    if (data.issuerPublicKey !== undefined) issuers = [...(issuers || []), object(data.issuerPublicKey, "request.issuerPublicKey")];
+    const keys = issuers && issuers.map((key, i) => ({ x: field(key.x, `request issuer key ${i} x`), y: field(key.y, `request issuer key ${i} y`) }));
     return {
-        issuer,
+        issuers: keys,
         signals: {
             threshold: field(data.threshold, "request.threshold", MAX_SCORE + 1n),
             requiredChecks: field(data.requiredChecks, "request.requiredChecks", CHECKS_LIMIT),
@@ -135,11 +141,12 @@ function buildInputs(credentialEntry, opening, secret, request) {
     const pub = { x: field(key.x, "publicKey.x"), y: field(key.y, "publicKey.y") };
     const sig = { R8x: field(signature.R8x, "signature.R8x"), R8y: field(signature.R8y, "signature.R8y"), S: field(signature.S, "signature.S") };
 
-    const open = object(opening, "opening");
+    let open = object(opening, "opening");
+    if (open.zkClaimOpening !== undefined) open = object(open.zkClaimOpening, "opening"); // an issuance response
     const score = field(open.score, "opening.score", MAX_SCORE + 1n);
     const salt = field(open.salt, "opening.salt");
     const holder = field(secret, "holderSecret");
-    const { issuer, signals: req } = parseRequest(request);
+    const { issuers, signals: req } = parseRequest(request);
 
     if (poseidon([score, salt]) !== claim.scoreCommitment) {
         throw new HolderError("opening_mismatch", "the opening does not open the claim's scoreCommitment");
@@ -147,8 +154,8 @@ function buildInputs(credentialEntry, opening, secret, request) {
     if (poseidon([holder]) !== claim.holderCommitment) {
         throw new HolderError("secret_mismatch", "this holder secret is not the one the claim commits to");
     }
-    if (issuer && (issuer.x !== pub.x || issuer.y !== pub.y)) {
-        throw new HolderError("issuer_mismatch", "the request asks for another issuer's key than the one that signed the claim");
+    if (issuers && !issuers.some((key) => key.x === pub.x && key.y === pub.y)) {
+        throw new HolderError("issuer_mismatch", "the verifier does not trust the key that signed this claim");
     }
     const unmet = [];
     if (score < req.threshold) unmet.push("threshold");

@@ -6,13 +6,15 @@
 //        --secret secret.txt --request request.json [--out presentation.json] \
 //        [--wasm presentation.wasm --zkey presentation_final.zkey]
 //
-// --credential  the credential (or just its LivenessClaimSignature evidence entry)
+// --credential  the credential, its LivenessClaimSignature evidence entry, or the issuance
+//               response {"credential", "zkClaimOpening"}
 // --opening     {"score": "...", "salt": "..."}, as the issuer returned it beside the credential
+//               (the issuance response itself will do)
 // --secret      a file holding the holder secret (decimal), or "-" to read it from stdin; never
 //               the secret itself, so that it does not show in the process list or shell history
 // --request     {"threshold", "requiredChecks", "notBefore", "atTime", "nonce", "domain",
-//                "scope"} (decimal strings; domain, scope default to "0"), and optionally
-//                "issuerPublicKey": {"x", "y"}, the one issuer key the verifier trusts
+//                "scope"} (decimal strings; domain, scope default to "0"): a livecred verifier's
+//                answer to POST /zk/presentations/requests as it is (its issuerKeys are checked)
 // --wasm/--zkey the presentation circuit (default: zk/artifacts/presentation/)
 //
 // Writes {"proof": ..., "publicSignals": [...]} (snarkjs format) to --out or stdout. Exit 0 on
