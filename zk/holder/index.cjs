@@ -98,17 +98,21 @@ function claimEntry(credentialOrEntry) {
 // the claim must be signed by one of them, else the verifier would refuse the proof.
 function parseRequest(request) {
     const data = object(request, "request");
-    let issuers = null;
+    const listed = [];
     if (data.issuerKeys !== undefined) {
         if (!Array.isArray(data.issuerKeys) || data.issuerKeys.length > 64) {
             throw new HolderError("invalid_input", "request.issuerKeys must be a list of at most 64 keys");
         }
-        issuers = data.issuerKeys.map((entry, i) => object(object(entry, `request.issuerKeys[${i}]`).publicKey, `request.issuerKeys[${i}].publicKey`));
+        data.issuerKeys.forEach((entry, i) => listed.push(object(entry, `request.issuerKeys[${i}]`).publicKey));
     }
-    if (data.issuerPublicKey !== undefined) issuers = [...(issuers || []), object(data.issuerPublicKey, "request.issuerPublicKey")];
-    const keys = issuers && issuers.map((key, i) => ({ x: field(key.x, `request issuer key ${i} x`), y: field(key.y, `request issuer key ${i} y`) }));
+    if (data.issuerPublicKey !== undefined) listed.push(data.issuerPublicKey);
+    const keys = listed.map((value, i) => {
+        const key = object(value, `request issuer key ${i}`);
+        return { x: field(key.x, `request issuer key ${i} x`), y: field(key.y, `request issuer key ${i} y`) };
+    });
+    const anyKeyListed = data.issuerKeys !== undefined || data.issuerPublicKey !== undefined;
     return {
-        issuers: keys,
+        issuers: anyKeyListed ? keys : null,
         signals: {
             threshold: field(data.threshold, "request.threshold", MAX_SCORE + 1n),
             requiredChecks: field(data.requiredChecks, "request.requiredChecks", CHECKS_LIMIT),
@@ -139,7 +143,11 @@ function buildInputs(credentialEntry, opening, secret, request) {
     const key = object(entry.publicKey, "publicKey");
     const signature = object(entry.signature, "signature");
     const pub = { x: field(key.x, "publicKey.x"), y: field(key.y, "publicKey.y") };
-    const sig = { R8x: field(signature.R8x, "signature.R8x"), R8y: field(signature.R8y, "signature.R8y"), S: field(signature.S, "signature.S") };
+    const sig = {
+        R8x: field(signature.R8x, "signature.R8x"),
+        R8y: field(signature.R8y, "signature.R8y"),
+        S: field(signature.S, "signature.S"),
+    };
 
     let open = object(opening, "opening");
     if (open.zkClaimOpening !== undefined) open = object(open.zkClaimOpening, "opening"); // an issuance response
