@@ -160,10 +160,13 @@ def test_build_inputs_refuses_with_a_code_and_without_the_private_values(changes
 
 def test_prove_refuses_inputs_the_circuit_has_no_witness_for() -> None:
     forged = {**presentation_inputs(SIGNED, SCORE, SALT, HOLDER_SECRET, REQUEST), "holderSecret": "1"}
-    answer = run_holder({"op": "prove", "inputs": [forged], "wasm": str(ARTIFACTS.wasm), "zkey": str(ARTIFACTS.zkey)})
-    (result,) = answer["results"]
-    assert result["error"]["code"] == "witness_rejected"
-    assert str(SALT) not in result["error"]["message"]
+    extra = {**forged, "holderSecret": str(HOLDER_SECRET), "extra": "1"}
+    job = {"op": "prove", "inputs": [forged, extra], "wasm": str(ARTIFACTS.wasm), "zkey": str(ARTIFACTS.zkey)}
+    answer = run_holder(job)
+    rejected, malformed = answer["results"]
+    assert rejected["error"]["code"] == "witness_rejected"
+    assert str(SALT) not in rejected["error"]["message"]
+    assert malformed["error"]["code"] == "invalid_input"
 
 
 LIBRARY_SCRIPT = """

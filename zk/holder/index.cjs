@@ -214,7 +214,9 @@ async function prove(inputs, options) {
     const zkeyFile = file(zkey, "zkey");
     const snarkjs = options.snarkjs || require("snarkjs");
     const data = object(inputs, "inputs");
-    for (const name of [...PRIVATE_INPUTS, ...PUBLIC_INPUTS]) field(data[name], `inputs.${name}`);
+    const names = [...PRIVATE_INPUTS, ...PUBLIC_INPUTS];
+    for (const name of names) field(data[name], `inputs.${name}`);
+    if (Object.keys(data).length !== names.length) throw new HolderError("invalid_input", "inputs has unknown fields");
     const wtns = { type: "mem" };
     try {
         await snarkjs.wtns.calculate(data, wasmFile, wtns);
