@@ -9,6 +9,8 @@
 import { captureUrl, createSession, redeemOffer, verifyCredential } from "./api.js";
 import { Camera, readIdImage } from "./camera.js";
 import { presentToVerifier } from "./present.js";
+import { forgetHolderSecret, holderCommitment, holderSecretFor } from "./zkholder.js";
+import { setupZkPresent } from "./zkpresent.js";
 import { runCapture } from "./capture.js";
 import { forgetWallet, generateWallet, loadWallet, parseJwk, saveWallet, walletFromJwk } from "./wallet.js";
 import { $, element, show } from "./dom.js";
@@ -20,12 +22,18 @@ const state = {
   session: null,
   idImage: null,
   credential: null,
+  zkOpening: null, // the opening {score, salt} of the credential's signed claim: memory only
   busy: false,
   capture: null,
   total: 0,
   reached: 0, // challenges announced in this take
 };
 const camera = new Camera($("video"));
+const zk = setupZkPresent({
+  wallet: () => state.wallet,
+  holding: () => (state.credential ? { credential: state.credential, opening: state.zkOpening } : null),
+  showError: (err) => showError(err),
+});
 
 function showError(err) {
   const box = $("error");
@@ -66,6 +74,7 @@ async function useWallet(makeWallet) {
 }
 
 function logout() {
+  if (state.wallet) forgetHolderSecret(state.wallet.did);
   forgetWallet();
   state.wallet = null;
   resetSession();
@@ -86,6 +95,8 @@ function resetSession() {
   camera.stop();
   state.session = null;
   state.credential = null;
+  state.zkOpening = null;
+  zk.refresh();
   for (const id of ["camera-panel", "result-panel", "credential-panel"]) show(id, false);
   $("start").disabled = false;
 }
@@ -224,7 +235,13 @@ async function start(event) {
     show("camera-panel");
     setGuide({ title: "Starting the camera…", text: "Allow the camera when your browser asks." });
     await camera.start();
-    state.session = await createSession({ wallet: state.wallet, deviceType: $("device-type").value, faceMatch });
+    const zkHolderCommitment = holderCommitment(holderSecretFor(state.wallet.did)).toString();
+    state.session = await createSession({
+      wallet: state.wallet,
+      deviceType: $("device-type").value,
+      faceMatch,
+      zkHolderCommitment,
+    });
     state.session.faceMatch = Boolean(state.session.faceMatch ?? faceMatch);
     show("retry", false);
     show("restart", false);
@@ -258,9 +275,9 @@ async function issue(offer) {
   $("credential").textContent = "";
   $("verify-result").replaceChildren();
   try {
-    state.credential = await redeemOffer(offer, state.wallet, (step) => {
+    ({ credential: state.credential, zkClaimOpening: state.zkOpening } = await redeemOffer(offer, state.wallet, (step) => {
       status.textContent = `${step}…`;
-    });
+    }));
   } catch (err) {
     status.textContent = "No credential was issued.";
     throw err;
@@ -270,6 +287,7 @@ async function issue(offer) {
   $("download").disabled = false;
   $("verify").disabled = false;
   $("present").disabled = false;
+  zk.refresh();
   $("credential-panel").scrollIntoView({ block: "start", behavior: "smooth" });
 }
 
