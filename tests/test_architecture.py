@@ -34,6 +34,11 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def _sources(package: str) -> list[Path]:
+    """The package's Python files; npm packages (zk/node_modules) ship stray scripts of their own."""
+    return [p for p in (REPO_ROOT / package).rglob("*.py") if "node_modules" not in p.parts]
+
+
 def _packages() -> list[str]:
     return [p for p in ALLOWED if (REPO_ROOT / p / "__init__.py").is_file()]
 
@@ -42,7 +47,7 @@ def _packages() -> list[str]:
 def test_dependency_direction(package: str) -> None:
     forbidden = set(ALLOWED) - ALLOWED[package] - {package}
     bad = []
-    for path in (REPO_ROOT / package).rglob("*.py"):
+    for path in _sources(package):
         for name in _imports(path) & forbidden:
             bad.append(f"{path.relative_to(REPO_ROOT)} imports {name}")
     assert not bad, bad
@@ -52,7 +57,7 @@ def test_dependency_direction(package: str) -> None:
 def test_domain_packages_never_read_the_environment(package: str) -> None:
     offenders = [
         str(path.relative_to(REPO_ROOT))
-        for path in (REPO_ROOT / package).rglob("*.py")
+        for path in _sources(package)
         if "os.environ" in path.read_text() or "getenv" in path.read_text()
     ]
     assert not offenders, offenders

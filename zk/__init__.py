@@ -22,10 +22,14 @@ This package never imports the liveness engine, the issuer or the API.
 
 from zk._exceptions import (
     ArtifactsUnavailable,
+    InvalidClaim,
     InvalidNonce,
+    InvalidPresentationRequest,
+    InvalidPublicKey,
     InvalidStatement,
     InvalidVerificationKey,
     MalformedProof,
+    MalformedSignature,
     ProofMismatch,
     ProverBusy,
     ProverCrashed,
@@ -48,12 +52,24 @@ from zk._poseidon import poseidon
 from zk._remote import RemoteWorker
 from zk._worker import NodeWorker, NodeWorkerConfig, WorkerProof
 from zk.calldata import solidity_call_arguments, solidity_calldata
+from zk.claim import (
+    CHECK_BITS,
+    CLAIM_TAG,
+    LivenessClaim,
+    SignedClaim,
+    checks_mask,
+    credential_id_hash,
+    holder_commitment,
+)
+from zk.eddsa import BabyJubJubKey, BabyJubJubPublicKey, EdDSASignature, verify_eddsa_poseidon
 from zk.keys import Artifacts, VerificationKey, load_verification_key
 from zk.proof import PUBLIC_SIGNALS, FaceMatchProof, G1Point, G2Point, Groth16Proof
 from zk.prover import FaceMatchProver, ProofBackend, ProvedStatement
 from zk.verifier import REASONS, VerificationResult, verify_face_match_proof
 
 __all__ = [
+    "CHECK_BITS",
+    "CLAIM_TAG",
     "MAX_SCORE",
     "PUBLIC_SIGNALS",
     "REASONS",
@@ -61,15 +77,23 @@ __all__ = [
     "SCORE_SCALE",
     "Artifacts",
     "ArtifactsUnavailable",
+    "BabyJubJubKey",
+    "BabyJubJubPublicKey",
+    "EdDSASignature",
     "FaceMatchProof",
     "FaceMatchProver",
     "G1Point",
     "G2Point",
     "Groth16Proof",
+    "InvalidClaim",
     "InvalidNonce",
+    "InvalidPresentationRequest",
+    "InvalidPublicKey",
     "InvalidStatement",
     "InvalidVerificationKey",
+    "LivenessClaim",
     "MalformedProof",
+    "MalformedSignature",
     "NodeWorker",
     "NodeWorkerConfig",
     "ProofBackend",
@@ -81,11 +105,15 @@ __all__ = [
     "ProverTimeout",
     "ProverUnavailable",
     "RemoteWorker",
+    "SignedClaim",
     "VerificationKey",
     "VerificationResult",
     "WitnessRejected",
     "WorkerProof",
     "ZKError",
+    "checks_mask",
+    "credential_id_hash",
+    "holder_commitment",
     "load_verification_key",
     "nonce_to_field",
     "poseidon",
@@ -94,5 +122,6 @@ __all__ = [
     "scale_threshold",
     "solidity_call_arguments",
     "solidity_calldata",
+    "verify_eddsa_poseidon",
     "verify_face_match_proof",
 ]

@@ -9,6 +9,10 @@ mean no verdict or no proof could be reached at all::
     ├── InvalidStatement          score or threshold outside [0, 10000], or score < threshold
     ├── MalformedProof            proof JSON without the snarkjs shape (missing fields, not numbers)
     ├── InvalidVerificationKey    a verification key that is malformed or has invalid points
+    ├── InvalidPublicKey          a BabyJubJub public key off the curve, outside the subgroup, or malformed
+    ├── MalformedSignature        an EdDSA-Poseidon signature that is malformed (S >= l, R8 off the curve)
+    ├── InvalidClaim              a liveness claim with a field missing, malformed or out of range
+    ├── InvalidPresentationRequest  a presentation request with a value out of range
     ├── ArtifactsUnavailable      circuit artifacts missing or failing their sha256 check
     └── ProverError               the prover could not produce a proof
         ├── ProverUnavailable     node, node_modules or the remote worker cannot be reached
@@ -50,6 +54,22 @@ class MalformedProof(ZKError):
 
 class InvalidVerificationKey(ZKError):
     code = "invalid_verification_key"
+
+
+class InvalidPublicKey(ZKError):
+    code = "invalid_public_key"
+
+
+class MalformedSignature(ZKError):
+    code = "malformed_signature"
+
+
+class InvalidClaim(ZKError):
+    code = "invalid_claim"
+
+
+class InvalidPresentationRequest(ZKError):
+    code = "invalid_presentation_request"
 
 
 class ArtifactsUnavailable(ZKError):
