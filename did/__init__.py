@@ -13,7 +13,16 @@ from did._exceptions import (
     UnsupportedDIDMethod,
     VerificationMethodNotFound,
 )
-from did.document import DID_CONTEXT, MULTIKEY_CONTEXT, DIDDocument, VerificationMethod, single_key_document
+from did.document import (
+    BABYJUBJUB_FRAGMENT,
+    BABYJUBJUB_KEY_TYPE,
+    DID_CONTEXT,
+    MULTIKEY_CONTEXT,
+    DIDDocument,
+    VerificationMethod,
+    babyjubjub_method,
+    single_key_document,
+)
 from did.fetch import Fetcher, FetchPolicy
 from did.key_method import KeyDIDResolver, did_key_document, did_key_from_public_key, public_key_from_did_key
 from did.keyfile import load_or_create_key_file, read_key_file, write_key_file
@@ -22,6 +31,8 @@ from did.resolver import DIDResolver, MethodResolver, is_did, split_did_url
 from did.web_method import WebDIDResolver, did_web_from_domain, did_web_to_url
 
 __all__ = [
+    "BABYJUBJUB_FRAGMENT",
+    "BABYJUBJUB_KEY_TYPE",
     "DID_CONTEXT",
     "MULTIKEY_CONTEXT",
     "DIDDocument",
@@ -43,6 +54,7 @@ __all__ = [
     "VerificationMethod",
     "VerificationMethodNotFound",
     "WebDIDResolver",
+    "babyjubjub_method",
     "did_key_document",
     "did_key_from_public_key",
     "did_web_from_domain",

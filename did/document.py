@@ -7,6 +7,7 @@ that a key is both present and authorised for the proof purpose, which is what a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,6 +17,12 @@ from did.keys import Ed25519PublicKey
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+
+# The issuer's second key, for zero-knowledge presentations (docs/zk-presentations.md): a point
+# of BabyJubJub, {x, y} as decimal strings, under a type the livecred JSON-LD context defines.
+BABYJUBJUB_KEY_TYPE = "BabyJubJubKey2026"
+BABYJUBJUB_FRAGMENT = "bjj-1"
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,76}")
 
 PROOF_PURPOSES = ("authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation", "keyAgreement")
 
@@ -39,6 +46,18 @@ class VerificationMethod(BaseModel):
         if self.type in ("JsonWebKey2020", "JsonWebKey", "Ed25519VerificationKey2018") and self.public_key_jwk:
             return Ed25519PublicKey.from_jwk(self.public_key_jwk)
         raise InvalidKey("the verification method holds no Ed25519 key")
+
+    def babyjubjub_coordinates(self) -> tuple[int, int]:
+        """(x, y) of a ``BabyJubJubKey2026`` method, parsed as decimal strings. Only the shape is
+        checked here: whether the point is a valid key is for ``zk.BabyJubJubPublicKey``."""
+        extra = self.model_extra or {}
+        point = extra.get("publicKeyBabyJubJub")
+        if self.type != BABYJUBJUB_KEY_TYPE or not isinstance(point, dict) or set(point) != {"x", "y"}:
+            raise InvalidKey(f"the verification method holds no {BABYJUBJUB_KEY_TYPE} key")
+        x, y = point["x"], point["y"]
+        if not all(isinstance(v, str) and _DECIMAL.fullmatch(v) for v in (x, y)):
+            raise InvalidKey("publicKeyBabyJubJub.x and .y must be decimal strings")
+        return int(x), int(y)
 
 
 class DIDDocument(BaseModel):
@@ -98,19 +117,52 @@ def _field_name(purpose: str) -> str:
     }[purpose]
 
 
-def single_key_document(did: str, key: Ed25519PublicKey, fragment: str | None = None) -> DIDDocument:
-    """The document of a DID controlled by one Ed25519 key (did:key, and our did:web)."""
+def babyjubjub_method(did: str, x: int, y: int, fragment: str = BABYJUBJUB_FRAGMENT) -> VerificationMethod:
+    """A ``BabyJubJubKey2026`` verification method of ``did`` for the point (x, y)."""
+    return VerificationMethod.model_validate(
+        {
+            "id": f"{did}#{fragment}",
+            "type": BABYJUBJUB_KEY_TYPE,
+            "controller": did,
+            "publicKeyBabyJubJub": {"x": str(x), "y": str(y)},
+        }
+    )
+
+
+def single_key_document(
+    did: str,
+    key: Ed25519PublicKey,
+    fragment: str | None = None,
+    *,
+    babyjubjub: tuple[int, int] | None = None,
+    babyjubjub_context: str | None = None,
+) -> DIDDocument:
+    """The document of a DID controlled by one Ed25519 key (did:key, and our did:web).
+
+    With ``babyjubjub`` (x, y), the issuer's BabyJubJub key is listed too, as ``#bjj-1``, for
+    assertions only (it signs liveness claims, nothing else); ``babyjubjub_context`` is the
+    JSON-LD context that defines its type (livecred's).
+    """
     vm_id = f"{did}#{fragment or key.multibase}"
     method = VerificationMethod.model_validate(
         {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": key.multibase}
     )
+    methods = [method]
+    context: list[Any] = [DID_CONTEXT, MULTIKEY_CONTEXT]
+    assertion = [vm_id]
+    if babyjubjub is not None:
+        extra = babyjubjub_method(did, *babyjubjub)
+        methods.append(extra)
+        assertion.append(extra.id)
+        if babyjubjub_context:
+            context.append(babyjubjub_context)
     return DIDDocument.model_validate(
         {
-            "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+            "@context": context,
             "id": did,
-            "verificationMethod": [method],
+            "verificationMethod": methods,
             "authentication": [vm_id],
-            "assertionMethod": [vm_id],
+            "assertionMethod": assertion,
             "capabilityInvocation": [vm_id],
             "capabilityDelegation": [vm_id],
         }

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey as _CryptoPublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from did._exceptions import InvalidKey
@@ -104,6 +106,14 @@ class Ed25519KeyPair:
 
     def sign(self, message: bytes) -> bytes:
         return self._private.sign(message)
+
+    def derive_secret(self, info: bytes, length: int = 32) -> bytes:
+        """A secret for another purpose, derived from this key's seed with HKDF-SHA256 (no salt,
+        ``info`` naming the purpose): one key file holds every key the issuer needs, and the
+        derived secret tells nothing about the seed (docs/zk-presentations.md)."""
+        if not info:
+            raise InvalidKey("a derived secret needs an info string naming its purpose")
+        return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(self._seed())
 
     def __repr__(self) -> str:
         return f"Ed25519KeyPair(public={self.public_key.multibase})"

@@ -69,6 +69,10 @@ class DIDResolver:
         self._cache: OrderedDict[str, tuple[float, DIDDocument | tuple[type[DIDResolutionError], str]]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def pin(self, did: str, document: DIDDocument) -> None:
+        """Resolve ``did`` to ``document`` from now on, without asking its method (our own DID)."""
+        self._static[did] = document
+
     @property
     def methods(self) -> tuple[str, ...]:
         return tuple(sorted(self._drivers))

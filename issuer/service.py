@@ -11,12 +11,13 @@ import copy
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from did import (
+    BABYJUBJUB_FRAGMENT,
     DIDDocument,
     DIDResolver,
     Ed25519KeyPair,
@@ -40,12 +41,20 @@ from issuer.credential import (
     parse_datetime,
     xsd_datetime,
 )
+from issuer.liveness_claims import (
+    ClaimCommitments,
+    claim_checks,
+    derive_babyjubjub_key,
+    liveness_claim,
+    sign_claim_evidence,
+)
 from issuer.policy import StatusMode, VerificationPolicy
 from issuer.presentations import PresentationVerifier
 from issuer.proofs import EDDSA_RDFC_2022, PROOF_TYPES, create_proof, with_suite_context
 from issuer.schema import is_vc2, schema_errors
 from issuer.store import IssuerStore, StatusPosition
 from issuer.verify import CredentialVerifier, EvidenceChecker, VerificationResult
+from zk import BabyJubJubPublicKey, checks_mask
 
 STATUS_PATH = "/status/"
 
@@ -130,7 +139,10 @@ class Issuer:
         self.config = config
         self.public_url = config.public_url.rstrip("/")
         self.did = did or did_key_from_public_key(key.public_key)
-        self.document: DIDDocument = single_key_document(self.did, key.public_key)
+        # The second key, for zero-knowledge presentations (issuer/liveness_claims.py).
+        self.babyjubjub = derive_babyjubjub_key(key)
+        self.babyjubjub_method = f"{self.did}#{BABYJUBJUB_FRAGMENT}"
+        self.document: DIDDocument = self._document()
         self.verification_method = self.document.verification_method[0].id
         self.clock = clock
         self.loader = ContextLoader([liveness_context_url(self.public_url), *config.trusted_context_urls])
@@ -168,6 +180,22 @@ class Issuer:
         self.public_url = public_url.rstrip("/")
         self.config = replace(self.config, public_url=self.public_url)
         self.loader.accept_liveness_url(self.public_url)
+        self.document = self._document()  # its context names the new URL
+        self.resolver.pin(self.did, self.document)
+
+    def _document(self) -> DIDDocument:
+        public = self.babyjubjub.public_key
+        return single_key_document(
+            self.did,
+            self.key.public_key,
+            babyjubjub=(public.x, public.y),
+            babyjubjub_context=liveness_context_url(self.public_url),
+        )
+
+    @property
+    def babyjubjub_public_key(self) -> BabyJubJubPublicKey:
+        public: BabyJubJubPublicKey = self.babyjubjub.public_key
+        return public
 
     def start(self) -> None:
         self.store.create_schema()
@@ -187,9 +215,21 @@ class Issuer:
         checks: Iterable[str] = (),
         face_match_proof: Mapping[str, Any] | None = None,
         engine: str | None = None,
+        zk_claim: ClaimCommitments | None = None,
+        challenges: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """An unsigned LivenessCredential for ``holder_did`` with its evidence."""
+        """An unsigned LivenessCredential for ``holder_did`` with its evidence.
+
+        With ``zk_claim``, the evidence also carries a ``LivenessClaimSignature``: the issuer's
+        BabyJubJub signature over the claim built from the commitments, the checks (``challenges``
+        names the take's challenges, which make the ``challenges`` bit), the liveness time, the
+        expiry and the credential id (docs/zk-presentations.md).
+        """
         now = self.clock()
+        checks = list(checks)
+        when = timestamp or now
+        expires = now + self.config.validity if self.config.validity else None
+        credential_id = f"urn:uuid:{uuid.uuid4()}"
         evidence = [liveness_evidence(checks, engine=engine, verifier=self.did)]
         if face_match_proof is not None:
             evidence.append(
@@ -197,15 +237,25 @@ class Issuer:
                     face_match_proof, verification_key_url=f"{self.public_url}/zk/verification-key"
                 )
             )
+        if zk_claim is not None:
+            claim = liveness_claim(
+                zk_claim,
+                checks=checks_mask(claim_checks(checks, challenges)),
+                timestamp=when,
+                valid_until=expires,
+                credential_id=credential_id,
+            )
+            evidence.append(sign_claim_evidence(claim, self.babyjubjub, self.babyjubjub_method))
         return build_liveness_credential(
             issuer=self.did,
             holder_did=holder_did,
             device_type=device_type,
-            timestamp=timestamp or now,
+            timestamp=when,
             public_url=self.public_url,
             issued_at=now,
-            expires_at=now + self.config.validity if self.config.validity else None,
+            expires_at=expires,
             evidence=evidence,
+            credential_id=credential_id,
         )
 
     def _complete(self, credential: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from wallet._exceptions import (
     CaptureProtocolError,
     CredentialAlreadyIssued,
     HolderProofInvalid,
+    InvalidHolderCommitment,
     InvalidHolderDID,
     LockedOut,
     OAuthError,
@@ -35,8 +36,9 @@ from wallet.capture import (
 from wallet.lockout import Lockout, LockoutPolicy
 from wallet.oid4vci import CONFIGURATION_ID, OID4VCI, PRE_AUTHORIZED_GRANT
 from wallet.oid4vp import CREDENTIAL_QUERY_ID, OID4VP, OID4VPConfig, PresentationRequest, PresentationResult
-from wallet.service import Wallet, WalletConfig
+from wallet.service import IssuedCredential, Wallet, WalletConfig
 from wallet.sessions import Session, SessionPolicy, SessionStore, draw_challenges
+from wallet.zk_claims import ClaimOpening, PendingClaim, ZKClaimStore, parse_holder_commitment
 
 __all__ = [
     "CAPTURE_REASONS",
@@ -51,11 +53,14 @@ __all__ = [
     "CaptureOutcome",
     "CapturePolicy",
     "CaptureProtocolError",
+    "ClaimOpening",
     "CredentialAlreadyIssued",
     "FrameFacts",
     "HolderBinding",
     "HolderProofInvalid",
+    "InvalidHolderCommitment",
     "InvalidHolderDID",
+    "IssuedCredential",
     "LockedOut",
     "Lockout",
     "LockoutPolicy",
@@ -63,6 +68,7 @@ __all__ = [
     "OID4VCIError",
     "OID4VPConfig",
     "OID4VPError",
+    "PendingClaim",
     "PresentationRequest",
     "PresentationRequestNotFound",
     "PresentationResult",
@@ -79,5 +85,7 @@ __all__ = [
     "Wallet",
     "WalletConfig",
     "WalletError",
+    "ZKClaimStore",
     "draw_challenges",
+    "parse_holder_commitment",
 ]

@@ -4,6 +4,7 @@ a verdict (``CaptureResult`` with ``passed=False``), never one of these::
     WalletError
     ├── SessionError               a liveness session cannot take this step
     │   ├── InvalidHolderDID       the holder DID is not a DID, or cannot be resolved to a key
+    │   ├── InvalidHolderCommitment ``zkHolderCommitment`` is not a field element in decimal
     │   ├── SessionNotFound        no such session
     │   ├── SessionExpired         past its expiry
     │   ├── SessionCompleted       its checks already passed (a take is judged once)
@@ -36,6 +37,10 @@ class SessionError(WalletError):
 
 class InvalidHolderDID(SessionError):
     code = "invalid_holder_did"
+
+
+class InvalidHolderCommitment(SessionError):
+    code = "invalid_zk_holder_commitment"
 
 
 class SessionNotFound(SessionError):

@@ -4,7 +4,8 @@ When a take passes, a credential offer with a pre-authorized code is created (th
 single-use and shown only to the wallet that ran the session, so no ``tx_code`` is asked).
 ``/token`` exchanges the code for a short-lived access token; ``/credential`` takes the token and a
 key proof over a fresh ``c_nonce`` (:mod:`wallet.binding`), and returns
-``{"credentials": [{"credential": <ldp_vc>}]}``. Either this route or the direct one consumes the
+``{"credentials": [{"credential": <ldp_vc>}]}`` (plus ``zkClaimOpening`` when the session asked for
+a zero-knowledge claim). Either this route or the direct one consumes the
 session: it yields one credential in all.
 """
 
@@ -144,7 +145,12 @@ class OID4VCI:
         if not self.wallet.binding.consume_nonce(check.claims.get("nonce")):
             raise OID4VCIError("invalid_nonce", "the key proof's nonce is not a fresh c_nonce from the Nonce Endpoint")
         try:
-            credential = self.wallet.issue(self.wallet.ready(session.id))
+            issued = self.wallet.issue(self.wallet.ready(session.id))
         except SessionError as exc:
             raise OID4VCIError("invalid_credential_request", exc.message) from exc
-        return {"credentials": [{"credential": credential}]}
+        answer: dict[str, Any] = {"credentials": [{"credential": issued.credential}]}
+        if issued.zk_claim_opening is not None:
+            # A livecred extension of the Credential Response: the opening of the claim's score
+            # commitment, for the holder's zero-knowledge presentations (docs/zk-presentations.md).
+            answer["zkClaimOpening"] = issued.zk_claim_opening.to_json()
+        return answer

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from did import DIDError, FetchBusy, is_did
+from issuer.liveness_claims import ClaimCommitments
 from issuer.service import Issuer
 from issuer.store import metadata
 from wallet._exceptions import HolderProofInvalid, InvalidHolderDID, SessionError
@@ -25,8 +26,19 @@ from wallet.lockout import Lockout, session_failures, session_lockouts
 from wallet.oid4vci import OID4VCI
 from wallet.oid4vp import OID4VP, OID4VPConfig, oid4vp_requests
 from wallet.sessions import HOLDER_DID_RULE, Session, SessionStore, liveness_sessions
+from wallet.zk_claims import ClaimOpening, ZKClaimStore, parse_holder_commitment, zk_session_claims
+from zk import poseidon, random_field_element
 
-__all__ = ["Wallet", "WalletConfig"]
+__all__ = ["IssuedCredential", "Wallet", "WalletConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCredential:
+    """A session's signed credential and, when the holder asked for a zero-knowledge claim, the
+    private opening of the claim's score commitment (for the holder, once; never logged)."""
+
+    credential: dict[str, Any]
+    zk_claim_opening: ClaimOpening | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,7 @@ class Wallet:
             nonce_lifetime=self.config.nonce_lifetime,
             clock=clock,
         )
+        self.zk_claims = ZKClaimStore(sessions.engine, clock=clock)
         self.oid4vci = OID4VCI(self)
         self.oid4vp = OID4VP(issuer, sessions.engine, config=self.config.presentations, clock=clock)
 
@@ -75,7 +88,14 @@ class Wallet:
 
     def create_schema(self) -> None:
         """Create the wallet's tables where missing (the issuer creates its own)."""
-        tables = [liveness_sessions, session_failures, session_lockouts, oid4vci_nonces, oid4vp_requests]
+        tables = [
+            liveness_sessions,
+            session_failures,
+            session_lockouts,
+            oid4vci_nonces,
+            oid4vp_requests,
+            zk_session_claims,
+        ]
         metadata.create_all(self.sessions.engine, tables=tables)
 
     # sessions --------------------------------------------------------------------------------
@@ -88,11 +108,21 @@ class Wallet:
             raise InvalidHolderDID(HOLDER_DID_RULE)
 
     def create_session(
-        self, *, holder_did: str, device_type: str, face_match: bool, holder_proof: object, device: str | None
+        self,
+        *,
+        holder_did: str,
+        device_type: str,
+        face_match: bool,
+        holder_proof: object,
+        device: str | None,
+        zk_holder_commitment: str | None = None,
     ) -> Session:
         """Open a session for a holder that proves control of ``holder_did`` (a key proof over a
-        fresh ``c_nonce``). A proof that fails counts against the device, never the DID."""
+        fresh ``c_nonce``). A proof that fails counts against the device, never the DID. With
+        ``zk_holder_commitment`` (``Poseidon(holderSecret)``, decimal), the credential will carry
+        a signed claim for zero-knowledge presentations (:mod:`wallet.zk_claims`)."""
         self.check_holder_did(holder_did)
+        commitment = parse_holder_commitment(zk_holder_commitment) if zk_holder_commitment is not None else None
         devices = self.lockout.devices(device)
         self.lockout.check(devices)
         try:
@@ -108,7 +138,10 @@ class Wallet:
         if not self.binding.consume_nonce(check.claims.get("nonce")):
             self.lockout.record_failure(devices)
             raise HolderProofInvalid("the holder proof's nonce is not a fresh c_nonce from POST /nonce")
-        return self.sessions.create(holder_did=holder_did, device_type=device_type, face_match=face_match)
+        session = self.sessions.create(holder_did=holder_did, device_type=device_type, face_match=face_match)
+        if commitment is not None:
+            self.zk_claims.remember(session.id, commitment, session.expires_at)
+        return session
 
     def begin_attempt(self, session_id: str, device: str | None) -> Session:
         """Take one attempt of the session for a live take (refused while the device is locked out)."""
@@ -123,9 +156,14 @@ class Wallet:
         checks: Sequence[str],
         face_match_proof: Mapping[str, Any] | None,
         device: str | None,
+        claim_opening: ClaimOpening | None = None,
     ) -> tuple[Session, dict[str, Any] | None]:
         """Record the verdict; on success also the credential offer (returned once, never stored).
-        A failure counts against the session (its attempts) and the device that made it."""
+        A failure counts against the session (its attempts) and the device that made it.
+
+        ``claim_opening`` is the opening of the face-match proof's commitment; a session that
+        asked for a zero-knowledge claim keeps it until issuance (one without a face match
+        commits to score 0 with a fresh salt)."""
         devices = self.lockout.devices(device)
         if not passed:
             self.lockout.record_failure(devices)
@@ -134,14 +172,24 @@ class Wallet:
         done = self.sessions.finish_attempt(
             session, passed=True, checks=checks, face_match_proof=face_match_proof, offer_code=code
         )
+        self.zk_claims.record_opening(session.id, claim_opening or ClaimOpening(0, random_field_element()))
         self.lockout.clear(devices)
         return done, self.oid4vci.credential_offer(code)
 
     # issuance --------------------------------------------------------------------------------
-    def issue(self, session: Session) -> dict[str, Any]:
-        """Sign the session's one credential (the session moves to issued, or back on failure)."""
+    def issue(self, session: Session) -> IssuedCredential:
+        """Sign the session's one credential (the session moves to issued, or back on failure).
+        The zero-knowledge claim's opening is returned with it and forgotten here."""
         claimed = self.sessions.claim(session.id)
         try:
+            pending = self.zk_claims.get(session.id)
+            opening = pending.opening if pending is not None else None
+            commitments = None
+            if pending is not None and opening is not None:
+                commitments = ClaimCommitments(poseidon([opening.score, opening.salt]), pending.holder_commitment)
+                proof = claimed.face_match_proof
+                if proof is not None and str(proof.get("commitment")) != str(commitments.score_commitment):
+                    raise RuntimeError("the session's claim opening does not open its face-match commitment")
             unsigned = self.issuer.liveness_credential(
                 holder_did=claimed.holder_did,
                 device_type=claimed.device_type,
@@ -149,13 +197,16 @@ class Wallet:
                 checks=claimed.checks,
                 face_match_proof=claimed.face_match_proof,
                 engine=self.config.engine,
+                zk_claim=commitments,
+                challenges=claimed.challenges,
             )
             credential = self.issuer.issue(unsigned)
         except BaseException:
             self.sessions.release(session.id)
             raise
         self.sessions.complete(session.id, str(credential["id"]))
-        return credential
+        self.zk_claims.forget(session.id)
+        return IssuedCredential(credential, opening if commitments is not None else None)
 
     def ready(self, session_id: str) -> Session:
         """The session, if a credential may be issued for it now (else the error saying why)."""
@@ -165,7 +216,7 @@ class Wallet:
             raise SessionError("the session cannot issue a credential now")
         return session
 
-    def issue_direct(self, session_id: str, holder_proof: object, device: str | None) -> dict[str, Any]:
+    def issue_direct(self, session_id: str, holder_proof: object, device: str | None) -> IssuedCredential:
         """``POST /sessions/{id}/credential``: the holder proof's nonce is the session nonce. Never
         blocked by a lockout (the session passed); a bad proof counts against the device."""
         session = self.ready(session_id)

@@ -6,7 +6,8 @@ worker or a remote one), and checks what comes back: the public signals must be 
 statement it asked for. The salt then goes out of scope: it is never returned, stored or
 logged. Nobody, the service included, can later open the commitment; what it gives a verifier
 is a binding of the proof to one hidden score (two proofs with the same commitment prove the
-same score).
+same score). The one exception is a caller that passes its own ``salt``: the wallet path does,
+to hand the holder the opening for its zero-knowledge claim (docs/zk-presentations.md).
 
 Backends are anything with the :class:`ProofBackend` shape; :class:`~zk.NodeWorker` and
 :class:`~zk.RemoteWorker` are the two shipped.
@@ -81,15 +82,18 @@ class FaceMatchProver:
     def close(self) -> None:
         self.backend.close()
 
-    def prove(self, *, score: int, threshold: int, nonce: int) -> ProvedStatement:
-        """Prove ``score >= threshold`` (both scaled x10000) bound to ``nonce``.
+    def prove(self, *, score: int, threshold: int, nonce: int, salt: int | None = None) -> ProvedStatement:
+        """Prove ``score >= threshold`` (both scaled x10000) bound to ``nonce``; the commitment's
+        ``salt`` is drawn fresh unless the caller gives one (a field element it keeps secret).
 
         Raises :class:`InvalidStatement` when no proof can exist, a :class:`ProverError` when
         the backend fails, and :class:`ProofMismatch` if it answers with another statement.
         """
         check_inputs(score, threshold, nonce)
+        if salt is not None and not 0 <= salt < SCALAR_FIELD_ORDER:
+            raise InvalidStatement("the salt must be a field element", field="salt")
         start = time.perf_counter()
-        salt = random_field_element()
+        salt = random_field_element() if salt is None else salt
         commitment = poseidon([score, salt])
         witness = {
             "score": str(score),

@@ -41,12 +41,13 @@ from livecred.routes.sessions import public_state
 from livecred.take_adapter import open_take
 from liveness import decode_base64_image
 from liveness.images import decode_frame_bytes
-from wallet import CaptureMachine, CaptureOutcome, CaptureProtocolError, Session, Wallet
+from wallet import CaptureMachine, CaptureOutcome, CaptureProtocolError, ClaimOpening, Session, Wallet
 from zk import (
     FaceMatchProof,
     FaceMatchProver,
     ProofMismatch,
     nonce_to_field,
+    random_field_element,
     scale_score,
     scale_threshold,
 )
@@ -269,6 +270,7 @@ class _Take:
         session = self.session
         verdict: Any = outcome.verdict
         proof_json: dict[str, Any] | None = None
+        opening: ClaimOpening | None = None
         passed = outcome.passed
         match = getattr(verdict, "face_match", None)
         if match is not None:
@@ -284,11 +286,15 @@ class _Take:
                 reasons.append("id_mismatch")
             else:
                 nonce = nonce_to_field(session.nonce)
-                proof = await self.state.pools.prover.run(lambda: _prove(prover, score, threshold, nonce))
+                # The salt is ours, so that a holder who asked for a zero-knowledge claim can be
+                # given the commitment's opening with its credential (wallet/zk_claims.py).
+                opening = ClaimOpening(score, random_field_element())
+                salt = opening.salt
+                proof = await self.state.pools.prover.run(lambda: _prove(prover, score, threshold, nonce, salt))
                 proof_json = proof.to_json()
         checks = tuple(c for c in outcome.checks if c != "face_match" or "id_mismatch" not in reasons)
         self.state.metrics.live_take(passed, reasons)  # reason codes only: never a score
-        done, offer = await self._record(passed, checks, proof_json)
+        done, offer = await self._record(passed, checks, proof_json, opening)
         judged = verdict is not None
         checks_done = set(outcome.checks) - ({"face_match"} if "id_mismatch" in reasons else set())
         turns = any(kind.startswith("turn_") for kind in session.challenges)
@@ -313,23 +319,32 @@ class _Take:
         await self.ws.close(code=1000)
 
     async def _record(
-        self, passed: bool, checks: tuple[str, ...], proof: dict[str, Any] | None
+        self,
+        passed: bool,
+        checks: tuple[str, ...],
+        proof: dict[str, Any] | None,
+        opening: ClaimOpening | None = None,
     ) -> tuple[Session, dict[str, Any] | None]:
         assert self.session is not None
         session = self.session
         self.recorded = True
         recorded: tuple[Session, dict[str, Any] | None] = await self.state.pools.database.run(
             lambda: self.wallet.finish_attempt(
-                session, passed=passed, checks=checks, face_match_proof=proof, device=self.device
+                session,
+                passed=passed,
+                checks=checks,
+                face_match_proof=proof,
+                device=self.device,
+                claim_opening=opening if passed else None,
             )
         )
         return recorded
 
 
-def _prove(prover: FaceMatchProver, score: int, threshold: int, nonce: int) -> FaceMatchProof:
+def _prove(prover: FaceMatchProver, score: int, threshold: int, nonce: int, salt: int) -> FaceMatchProof:
     """Prove "score >= threshold" bound to ``nonce`` and check the proof against the published key
     (which catches a remote prover holding another key)."""
-    proof = prover.prove(score=score, threshold=threshold, nonce=nonce).proof
+    proof = prover.prove(score=score, threshold=threshold, nonce=nonce, salt=salt).proof
     check = prover.verify(
         proof, expected_threshold=threshold, expected_nonce=nonce, expected_commitment=proof.commitment
     )

@@ -9,6 +9,7 @@ challenges are not revealed here: the server announces them one at a time during
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -44,6 +45,15 @@ class CreateSessionRequest(BaseModel):
         max_length=8192, description=_PROOF_RULE + " = a fresh c_nonce from POST /nonce: proof of possession."
     )
     options: SessionOptions = Field(default_factory=SessionOptions)
+    zkHolderCommitment: str | None = Field(
+        None,
+        max_length=80,
+        description=(
+            "Poseidon(holderSecret) as a decimal string below the BN254 scalar field order: the credential then "
+            "carries an issuer-signed claim for zero-knowledge presentations, and the issuance response the "
+            "opening of its score commitment (docs/zk-presentations.md). Without it, no claim."
+        ),
+    )
 
     @field_validator("deviceType")
     @classmethod
@@ -100,7 +110,9 @@ def capture_url(request: Request, session_id: str) -> str:
     response_model=SessionResponse,
     responses={
         401: {"description": "The holder proof does not verify, or its nonce is not a fresh c_nonce"},
-        422: {"description": "holderDid is not a DID, or cannot be resolved"},
+        422: {
+            "description": "holderDid is not a DID, or cannot be resolved; zkHolderCommitment is not a field element"
+        },
         429: {"description": "This device is locked out after repeated failures (Retry-After)"},
     },
 )
@@ -117,6 +129,7 @@ async def create_session(body: CreateSessionRequest, request: Request, wallet: W
             face_match=body.options.faceMatch,
             holder_proof=body.holderProof,
             device=client_address(request),
+            zk_holder_commitment=body.zkHolderCommitment,
         ),
     )
     return SessionResponse(
@@ -159,8 +172,13 @@ async def session_status(session_id: str, request: Request, wallet: WalletDep) -
 async def session_credential(
     session_id: str, body: HolderProofRequest, request: Request, wallet: WalletDep
 ) -> JSONResponse:
-    """The session's one LivenessCredential, for a holder proof over the session nonce."""
+    """The session's one LivenessCredential, for a holder proof over the session nonce; with
+    ``zkClaimOpening`` {score, salt} beside it when the session was opened with a
+    ``zkHolderCommitment`` (returned this once, never inside the credential)."""
     device = client_address(request)
-    credential = await run_outbound(request, lambda: wallet.issue_direct(session_id, body.holderProof, device))
+    issued = await run_outbound(request, lambda: wallet.issue_direct(session_id, body.holderProof, device))
     request.app.state.metrics.credential_issued("wallet")
-    return JSONResponse({"credential": credential}, status_code=201, headers={"Cache-Control": "no-store"})
+    content: dict[str, Any] = {"credential": issued.credential}
+    if issued.zk_claim_opening is not None:
+        content["zkClaimOpening"] = issued.zk_claim_opening.to_json()
+    return JSONResponse(content, status_code=201, headers={"Cache-Control": "no-store"})

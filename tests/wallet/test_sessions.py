@@ -102,7 +102,10 @@ def test_a_passed_session_issues_once(wallet: Wallet, clock: Clock) -> None:
         wallet.begin_attempt(session.id, "d1")
     with pytest.raises(HolderProofInvalid):
         wallet.issue_direct(session.id, proof("another-nonce", clock), "d1")
-    vc = wallet.issue_direct(session.id, proof(session.nonce, clock), "d1")
+    issued = wallet.issue_direct(session.id, proof(session.nonce, clock), "d1")
+    vc = issued.credential
+    assert issued.zk_claim_opening is None  # no zkHolderCommitment, no claim
+    assert [e["type"] for e in vc["evidence"]] == [["LivenessCheckEvidence"]]
     assert vc["credentialSubject"]["id"] == HOLDER and vc["evidence"][0]["checks"] == ["antispoof", "smile"]
     assert wallet.issuer.verify(vc).verified
     with pytest.raises(CredentialAlreadyIssued):
@@ -128,7 +131,8 @@ def test_a_failed_signing_releases_the_claim(wallet: Wallet, clock: Clock, monke
         wallet.issue_direct(session.id, proof(session.nonce, clock), None)
     monkeypatch.undo()
     assert wallet.sessions.get(session.id).state == "passed"
-    assert wallet.issue_direct(session.id, proof(session.nonce, clock), None)["credentialSubject"]["id"] == HOLDER
+    issued = wallet.issue_direct(session.id, proof(session.nonce, clock), None)
+    assert issued.credential["credentialSubject"]["id"] == HOLDER
 
 
 def test_attempts_are_bounded_and_taken_before_judging(wallet: Wallet, clock: Clock) -> None:
@@ -217,7 +221,7 @@ def test_holder_did_urls_and_trailing_newlines_are_refused(wallet: Wallet, clock
         claims = {"aud": PUBLIC_URL, "iat": int(clock().timestamp()), "nonce": session.nonce}
         with pytest.raises(HolderProofInvalid):
             wallet.issue_direct(session.id, sign_jws(claims, HOLDER_KEY, kid=kid, typ=PROOF_JWT_TYPE), None)
-    credential = wallet.issue_direct(session.id, proof(session.nonce, clock), None)
+    credential = wallet.issue_direct(session.id, proof(session.nonce, clock), None).credential
     assert credential["credentialSubject"]["id"] == HOLDER
 
 
@@ -244,7 +248,7 @@ def test_failures_lock_out_the_device_never_the_holder_did(db_url: str, clock: C
         elsewhere = open_session(wallet, clock, device="d2")
         wallet.begin_attempt(elsewhere.id, "d2")
         # A session that passed is never blocked: its credential is issued even to the locked device.
-        credential = wallet.issue_direct(passed.id, proof(passed.nonce, clock), "d1")
+        credential = wallet.issue_direct(passed.id, proof(passed.nonce, clock), "d1").credential
         assert credential["credentialSubject"]["id"] == HOLDER
         clock.advance(timedelta(minutes=30, seconds=1))
         open_session(wallet, clock, device="d1")
