@@ -25,7 +25,7 @@ from zk import (
     verify_face_match_proof,
 )
 from zk.build import BuildOptions, build
-from zk.keys import ARTIFACTS_DIR, PACKAGE_DIR
+from zk.keys import CIRCUITS, PACKAGE_DIR
 from zk.verifier import REASONS
 
 zk_app = typer.Typer(help="Groth16 face-match proofs: set-up and offline verification.", no_args_is_help=True)
@@ -74,7 +74,12 @@ def install(
 
 @zk_app.command("build")
 def build_command(
-    out: Annotated[Path, typer.Option(help="Output directory.")] = ARTIFACTS_DIR,
+    circuit: Annotated[
+        str, typer.Option(help=f"The circuit: {' or '.join(CIRCUITS)} (each has its own ceremony).")
+    ] = "facematch",
+    out: Annotated[
+        Path | None, typer.Option(help="Output directory (default: the circuit's, under zk/artifacts).")
+    ] = None,
     phase1_contributions: Annotated[int, typer.Option(min=1)] = 3,
     phase2_contributions: Annotated[int, typer.Option(min=1)] = 3,
     beacon: Annotated[str | None, typer.Option(help="64 hex digits of public randomness (e.g. a block hash).")] = None,
@@ -83,9 +88,12 @@ def build_command(
         str | None, typer.Option(help="Deterministic build with PUBLIC toxic waste: tests only.")
     ] = None,
 ) -> None:
-    """Compile the circuit, run the Groth16 ceremony, export key, contract and transcript."""
+    """Compile a circuit, run its Groth16 ceremony, export key, contract and transcript."""
+    if circuit not in CIRCUITS:
+        raise _fail(f"unknown circuit {circuit!r}; known: {', '.join(CIRCUITS)}")
     entropy = typer.prompt("entropy", hide_input=True, default="", show_default=False) if ask_entropy else ""
     options = BuildOptions(
+        circuit=circuit,
         out_dir=out,
         phase1_contributions=phase1_contributions,
         phase2_contributions=phase2_contributions,

@@ -17,6 +17,12 @@ Typical use::
 
 Proving needs Node.js and the npm packages (``livecred zk install``): :class:`FaceMatchProver`
 over a :class:`NodeWorker` (supervised local process) or a :class:`RemoteWorker` (HTTP).
+
+Holder presentations (``docs/zk-presentations.md``): the issuer signs a :class:`LivenessClaim`
+with a :class:`BabyJubJubKey` (EdDSA-Poseidon, :class:`SignedClaim`); the holder proves a
+verifier's :class:`PresentationRequest` with the presentation circuit
+(:func:`presentation_inputs`, :class:`PresentationProver`), and the verifier checks the
+:class:`PresentationProof` with :func:`verify_presentation_proof` against its trusted issuer keys.
 This package never imports the liveness engine, the issuer or the API.
 """
 
@@ -62,15 +68,29 @@ from zk.claim import (
     holder_commitment,
 )
 from zk.eddsa import BabyJubJubKey, BabyJubJubPublicKey, EdDSASignature, verify_eddsa_poseidon
-from zk.keys import Artifacts, VerificationKey, load_verification_key
+from zk.keys import CIRCUITS, Artifacts, Circuit, VerificationKey, load_verification_key
+from zk.presentation import (
+    PRESENTATION_REASONS,
+    PRESENTATION_SIGNALS,
+    PresentationProof,
+    PresentationRequest,
+    domain_hash,
+    load_presentation_key,
+    presentation_inputs,
+    verify_presentation_proof,
+)
+from zk.presentation_prover import PresentationBackend, PresentationProver, ProvedPresentation
 from zk.proof import PUBLIC_SIGNALS, FaceMatchProof, G1Point, G2Point, Groth16Proof
 from zk.prover import FaceMatchProver, ProofBackend, ProvedStatement
 from zk.verifier import REASONS, VerificationResult, verify_face_match_proof
 
 __all__ = [
     "CHECK_BITS",
+    "CIRCUITS",
     "CLAIM_TAG",
     "MAX_SCORE",
+    "PRESENTATION_REASONS",
+    "PRESENTATION_SIGNALS",
     "PUBLIC_SIGNALS",
     "REASONS",
     "SCALAR_FIELD_ORDER",
@@ -79,6 +99,7 @@ __all__ = [
     "ArtifactsUnavailable",
     "BabyJubJubKey",
     "BabyJubJubPublicKey",
+    "Circuit",
     "EdDSASignature",
     "FaceMatchProof",
     "FaceMatchProver",
@@ -96,8 +117,13 @@ __all__ = [
     "MalformedSignature",
     "NodeWorker",
     "NodeWorkerConfig",
+    "PresentationBackend",
+    "PresentationProof",
+    "PresentationProver",
+    "PresentationRequest",
     "ProofBackend",
     "ProofMismatch",
+    "ProvedPresentation",
     "ProvedStatement",
     "ProverBusy",
     "ProverCrashed",
@@ -113,10 +139,13 @@ __all__ = [
     "ZKError",
     "checks_mask",
     "credential_id_hash",
+    "domain_hash",
     "holder_commitment",
+    "load_presentation_key",
     "load_verification_key",
     "nonce_to_field",
     "poseidon",
+    "presentation_inputs",
     "random_field_element",
     "scale_score",
     "scale_threshold",
@@ -124,4 +153,5 @@ __all__ = [
     "solidity_calldata",
     "verify_eddsa_poseidon",
     "verify_face_match_proof",
+    "verify_presentation_proof",
 ]

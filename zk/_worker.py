@@ -87,8 +87,12 @@ class WorkerProtocol:
     def call(self, op: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
-    def prove(self, witness_input: Mapping[str, str]) -> WorkerProof:
-        result = self.call("prove", {"input": dict(witness_input)})
+    def prove(self, witness_input: Mapping[str, str], *, circuit: str | None = None) -> WorkerProof:
+        """A proof for the default (face-match) circuit, or for ``circuit`` when named."""
+        payload: dict[str, Any] = {"input": dict(witness_input)}
+        if circuit is not None:
+            payload["circuit"] = circuit
+        result = self.call("prove", payload)
         return WorkerProof(result["proof"], result["publicSignals"], float(result.get("ms", 0.0)))
 
     def verify(
@@ -110,6 +114,7 @@ class NodeWorkerConfig:
     restart_backoff_max_s: float = 30.0
     healthy_after_s: float = 60.0  # a worker that ran this long before exiting resets the backoff
     test_ops: bool = False  # enables the worker's `sleep` op, for supervision tests
+    circuits: tuple[Artifacts, ...] = ()  # further circuits the worker serves, by name (e.g. presentation)
 
 
 def restart_delay(crashes: int, base_s: float, max_s: float) -> float:
@@ -284,6 +289,8 @@ class NodeWorker(WorkerProtocol):
         if not (self.config.node_modules / "snarkjs" / "package.json").is_file():
             raise ProverUnavailable(f"the zk node_modules are not installed in {self.config.node_modules}: {NPM_HINT}")
         self.config.artifacts.check()
+        for extra in self.config.circuits:
+            extra.check()
 
     def start(self) -> None:
         """Start the worker now (and check the environment); later jobs restart it as needed."""
@@ -327,6 +334,8 @@ class NodeWorker(WorkerProtocol):
             str(a.verification_key),
         ]
         command += ["--node-modules", str(self.config.node_modules)]
+        for extra in self.config.circuits:
+            command += ["--circuit-dir", f"{extra.circuit}={extra.directory}"]
         return command + (["--test-ops"] if self.config.test_ops else [])
 
     def _ensure_running(self) -> _Process:

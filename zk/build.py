@@ -1,15 +1,18 @@
-"""Build the face-match circuit and run its Groth16 set-up: ``livecred zk build`` or ``python -m zk.build``.
+"""Build a circuit and run its Groth16 set-up: ``livecred zk build [--circuit NAME]`` or ``python -m zk.build``.
 
-Steps, all with the npm toolchain pinned in ``zk/package-lock.json`` (``npm ci --prefix zk``):
+Two circuits (:data:`zk.keys.CIRCUITS`): ``facematch`` (the default; artifacts in ``zk/artifacts``,
+contract ``FaceMatchVerifier``) and ``presentation`` (artifacts in ``zk/artifacts/presentation``,
+contract ``PresentationVerifier``). Each has its own ceremony. Steps, all with the npm toolchain
+pinned in ``zk/package-lock.json`` (``npm ci --prefix zk``):
 
-1. compile ``circuits/facematch.circom`` with circom 2 (the ``circom2`` WebAssembly build),
+1. compile ``circuits/<name>.circom`` with circom 2 (the ``circom2`` WebAssembly build),
    ``--O2``; the r1cs and wasm are byte-for-byte reproducible from the source;
 2. phase 1 (powers of tau) of the smallest power that fits the circuit: a new accumulator,
    ``phase1_contributions`` contributions, a beacon, ``prepare phase2``, ``verify``;
 3. phase 2 (circuit-specific): ``groth16 setup``, ``phase2_contributions`` contributions, a
    beacon, ``zkey verify`` against the r1cs and the phase-1 file;
 4. export ``verification_key.json`` and the Solidity verifier (contract renamed
-   ``FaceMatchVerifier``), and write ``ceremony.json``: tool versions, circuit size, every
+   ``FaceMatchVerifier`` / ``PresentationVerifier``), and write ``ceremony.json``: tool versions, circuit size, every
    contribution's hash, the beacons, and the sha256 of every file.
 
 Randomness: each contribution's entropy is 32 bytes from the OS CSPRNG plus the operator's
@@ -18,8 +21,8 @@ bytes of its own. The toxic waste exists only inside each short-lived snarkjs pr
 intermediate files live in a temporary directory that is deleted; so a normal build is *not*
 reproducible in its keys, by design, and cannot be: a key anyone can regenerate is a key anyone
 can forge proofs for. What is reproducible is the circuit (r1cs, wasm) and the *checking*:
-anyone can rerun ``snarkjs zkey verify facematch.r1cs powersoftau_final.ptau
-facematch_final.zkey`` on the committed files. ``insecure_seed`` replaces every contribution
+anyone can rerun ``snarkjs zkey verify <name>.r1cs powersoftau_final.ptau
+<name>_final.zkey`` on the committed files. ``insecure_seed`` replaces every contribution
 with a beacon derived from the seed, which makes the whole build byte-reproducible and the
 toxic waste public; it exists for tests and is recorded as such in ``ceremony.json``.
 """
@@ -42,20 +45,11 @@ from typing import Any
 
 from zk._exceptions import ZKError
 from zk._worker import DEFAULT_NODE_MODULES
-from zk.keys import ARTIFACTS_DIR, CEREMONY_FILE, PACKAGE_DIR
+from zk.keys import CEREMONY_FILE, CIRCUITS, PACKAGE_DIR, Circuit
 
-__all__ = ["BuildError", "BuildOptions", "build", "main", "r1cs_header"]
+__all__ = ["BuildError", "BuildOptions", "build", "compile_circuit", "main", "output_files", "r1cs_header"]
 
-CIRCUIT = PACKAGE_DIR / "circuits" / "facematch.circom"
 PHASE1_FILE = "powersoftau_final.ptau"
-OUTPUT_FILES = (
-    "facematch.r1cs",
-    "facematch.wasm",
-    "facematch_final.zkey",
-    "verification_key.json",
-    "FaceMatchVerifier.sol",
-    PHASE1_FILE,
-)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -65,7 +59,8 @@ class BuildError(ZKError):
 
 @dataclass(frozen=True)
 class BuildOptions:
-    out_dir: Path = ARTIFACTS_DIR
+    circuit: str = "facematch"
+    out_dir: Path | None = None  # None = the circuit's packaged directory
     node: str = "node"
     node_modules: Path = DEFAULT_NODE_MODULES
     phase1_contributions: int = 3
@@ -74,6 +69,19 @@ class BuildOptions:
     beacon: str | None = None  # 64 hex digits; None = drawn from the OS CSPRNG (recorded)
     beacon_iterations_exp: int = 10
     insecure_seed: str | None = field(default=None, repr=False)
+
+
+def output_files(circuit: Circuit) -> tuple[str, ...]:
+    """The files a build writes (besides ceremony.json), in the order ceremony.json lists them."""
+    n = circuit.name
+    return (
+        f"{n}.r1cs",
+        f"{n}.wasm",
+        f"{n}_final.zkey",
+        "verification_key.json",
+        f"{circuit.contract}.sol",
+        PHASE1_FILE,
+    )
 
 
 def r1cs_header(path: Path) -> dict[str, int]:
@@ -186,26 +194,59 @@ def _beacon(tools: _Toolchain, options: BuildOptions, work: Path, phase: str, ol
     return {"name": name, "hash": value.lower(), "iterations_exp": options.beacon_iterations_exp}
 
 
+def _circuit(options: BuildOptions) -> Circuit:
+    circuit = CIRCUITS.get(options.circuit)
+    if circuit is None:
+        raise BuildError(f"unknown circuit {options.circuit!r}; known: {', '.join(CIRCUITS)}")
+    return circuit
+
+
+def _compile(tools: _Toolchain, circuit: Circuit, work: Path) -> str | None:
+    """circom2 -> ``work/<name>.r1cs`` and ``work/<name>.wasm``; returns the compiler's version."""
+    # circom resolves `include "circomlib/..."` through -l node_modules. The circom2 WebAssembly
+    # build only sees the file system through relative paths from its working directory, so it
+    # runs beside node_modules.
+    tools.run(
+        "circom2",
+        [str(circuit.source), "--r1cs", "--wasm", "--O2", "-l", tools.modules.name, "-o", str(work)],
+        cwd=tools.modules.parent,
+    )
+    versions = tools.run("circom2", ["--version"], cwd=tools.modules.parent)
+    circom_version = re.search(r"circom compiler (\S+)", _ANSI.sub("", versions))
+    shutil.move(work / f"{circuit.name}_js" / f"{circuit.name}.wasm", work / f"{circuit.name}.wasm")
+    shutil.rmtree(work / f"{circuit.name}_js")
+    return circom_version.group(1) if circom_version else None
+
+
+def compile_circuit(options: BuildOptions, *, log: Callable[[str], None] = print) -> Path:
+    """Only step 1: write ``<name>.r1cs`` and ``<name>.wasm`` to ``options.out_dir`` (required).
+
+    What the reproducibility check runs: the committed r1cs and wasm must come out byte for byte.
+    """
+    circuit = _circuit(options)
+    if options.out_dir is None:
+        raise BuildError("compile_circuit needs an output directory")
+    tools = _Toolchain(options, log)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    _compile(tools, circuit, options.out_dir)
+    return options.out_dir
+
+
 def build(options: BuildOptions | None = None, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Compile, run both set-up phases, export, and write the artifacts to ``options.out_dir``."""
     options = options or BuildOptions()
+    circuit = _circuit(options)
+    out_dir = options.out_dir if options.out_dir is not None else circuit.packaged_dir
+    name = circuit.name
+    r1cs, zkey = f"{name}.r1cs", f"{name}_final.zkey"
     if options.phase1_contributions < 1 or options.phase2_contributions < 1:
         raise BuildError("each phase needs at least one contribution")
     tools = _Toolchain(options, log)
     with tempfile.TemporaryDirectory(prefix="livecred-zk-build-") as tmp:
         work = Path(tmp)
-        # 1. Compile. circom resolves `include "circomlib/..."` through -l node_modules. The
-        # circom2 WebAssembly build only sees the file system through relative paths from its
-        # working directory, so it runs beside node_modules.
-        tools.run(
-            "circom2",
-            [str(CIRCUIT), "--r1cs", "--wasm", "--O2", "-l", tools.modules.name, "-o", str(work)],
-            cwd=tools.modules.parent,
-        )
-        versions = tools.run("circom2", ["--version"], cwd=tools.modules.parent)
-        circom_version = re.search(r"circom compiler (\S+)", _ANSI.sub("", versions))
-        shutil.move(work / "facematch_js" / "facematch.wasm", work / "facematch.wasm")
-        header = r1cs_header(work / "facematch.r1cs")
+        # 1. Compile.
+        circom_version = _compile(tools, circuit, work)
+        header = r1cs_header(work / r1cs)
         power = max(1, header["constraints"] + header["public_inputs"] + header["outputs"]).bit_length()
         log(f"circuit: {header['constraints']} constraints, {header['public_inputs']} public inputs, power {power}")
 
@@ -219,30 +260,28 @@ def build(options: BuildOptions | None = None, *, log: Callable[[str], None] = p
         tools.run("snarkjs", ["powersoftau", "verify", PHASE1_FILE], cwd=work)
 
         # 3. Phase 2.
-        tools.run("snarkjs", ["groth16", "setup", "facematch.r1cs", PHASE1_FILE, "p2_0.zkey"], cwd=work)
+        tools.run("snarkjs", ["groth16", "setup", r1cs, PHASE1_FILE, "p2_0.zkey"], cwd=work)
         phase2 = []
         for i in range(options.phase2_contributions):
             phase2.append(_contribute(tools, options, work, "phase2", f"p2_{i}.zkey", f"p2_{i + 1}.zkey", i + 1))
-        beacon2 = _beacon(tools, options, work, "phase2", f"p2_{len(phase2)}.zkey", "facematch_final.zkey")
-        tools.run("snarkjs", ["zkey", "verify", "facematch.r1cs", PHASE1_FILE, "facematch_final.zkey"], cwd=work)
+        beacon2 = _beacon(tools, options, work, "phase2", f"p2_{len(phase2)}.zkey", zkey)
+        tools.run("snarkjs", ["zkey", "verify", r1cs, PHASE1_FILE, zkey], cwd=work)
 
         # 4. Export.
-        tools.run(
-            "snarkjs", ["zkey", "export", "verificationkey", "facematch_final.zkey", "verification_key.json"], cwd=work
-        )
-        tools.run("snarkjs", ["zkey", "export", "solidityverifier", "facematch_final.zkey", "verifier.sol"], cwd=work)
+        tools.run("snarkjs", ["zkey", "export", "verificationkey", zkey, "verification_key.json"], cwd=work)
+        tools.run("snarkjs", ["zkey", "export", "solidityverifier", zkey, "verifier.sol"], cwd=work)
         solidity = (work / "verifier.sol").read_text()
         if "contract Groth16Verifier" not in solidity:
             raise BuildError("unexpected Solidity verifier template")
-        (work / "FaceMatchVerifier.sol").write_text(
-            solidity.replace("contract Groth16Verifier", "contract FaceMatchVerifier")
+        (work / f"{circuit.contract}.sol").write_text(
+            solidity.replace("contract Groth16Verifier", f"contract {circuit.contract}")
         )
 
         record: dict[str, Any] = {
-            "circuit": "circuits/facematch.circom",
-            "circuit_sha256": _sha256(CIRCUIT),
+            "circuit": f"circuits/{name}.circom",
+            "circuit_sha256": _sha256(circuit.source),
             "tools": {
-                "circom": circom_version.group(1) if circom_version else None,
+                "circom": circom_version,
                 "circom2": tools.version("circom2"),
                 "circomlib": tools.version("circomlib"),
                 "snarkjs": tools.version("snarkjs"),
@@ -252,21 +291,22 @@ def build(options: BuildOptions | None = None, *, log: Callable[[str], None] = p
             "phase1": {"contributions": phase1, "beacon": beacon1},
             "phase2": {"contributions": phase2, "beacon": beacon2},
             "insecure_seed": options.insecure_seed is not None,
-            "files": {name: _sha256(work / name) for name in OUTPUT_FILES},
+            "files": {file: _sha256(work / file) for file in output_files(circuit)},
         }
-        options.out_dir.mkdir(parents=True, exist_ok=True)
-        for name in OUTPUT_FILES:
-            shutil.copyfile(work / name, options.out_dir / name)
-        (options.out_dir / CEREMONY_FILE).write_text(json.dumps(record, indent=2) + "\n")
-    log(f"artifacts written to {options.out_dir}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for file in output_files(circuit):
+            shutil.copyfile(work / file, out_dir / file)
+        (out_dir / CEREMONY_FILE).write_text(json.dumps(record, indent=2) + "\n")
+    log(f"artifacts written to {out_dir}")
     return record
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m zk.build", description="Build the face-match circuit and run its Groth16 set-up."
+        prog="python -m zk.build", description="Build a circuit and run its Groth16 set-up."
     )
-    parser.add_argument("--out", type=Path, default=ARTIFACTS_DIR, help="output directory (default: zk/artifacts)")
+    parser.add_argument("--circuit", choices=sorted(CIRCUITS), default="facematch")
+    parser.add_argument("--out", type=Path, help="output directory (default: the circuit's, under zk/artifacts)")
     parser.add_argument("--node", default="node", help="the node executable")
     parser.add_argument("--node-modules", type=Path, default=DEFAULT_NODE_MODULES)
     parser.add_argument("--phase1-contributions", type=int, default=3)
@@ -275,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--insecure-seed", help="deterministic, INSECURE build (tests only): toxic waste is public")
     args = parser.parse_args(argv)
     options = BuildOptions(
+        circuit=args.circuit,
         out_dir=args.out,
         node=args.node,
         node_modules=args.node_modules,

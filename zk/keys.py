@@ -1,9 +1,10 @@
 """The verification key and the circuit artifacts, located, hash-checked and parsed before use.
 
-The artifacts (``facematch.wasm``, ``facematch_final.zkey``, ``verification_key.json``,
-``FaceMatchVerifier.sol`` and the ceremony transcript) are built by ``zk/build.py`` and shipped
-inside the package under ``zk/artifacts``; a deployment that ran its own ceremony points
-:meth:`Artifacts.at` at its own directory. ``ceremony.json`` records the sha256 of every file, and
+Each circuit's artifacts (``<name>.wasm``, ``<name>_final.zkey``, ``verification_key.json``,
+the Solidity verifier and the ceremony transcript) are built by ``zk/build.py`` and shipped
+inside the package: the face-match circuit's under ``zk/artifacts``, the presentation circuit's
+under ``zk/artifacts/presentation`` (:data:`CIRCUITS`); a deployment that ran its own ceremony
+points :meth:`Artifacts.at` at its own directory. ``ceremony.json`` records the sha256 of every file, and
 :meth:`Artifacts.check` refuses a directory whose files do not match it.
 
 A :class:`VerificationKey` is parsed like any external crypto material: every point is checked to
@@ -26,7 +27,7 @@ from zk import _curve
 from zk._exceptions import ArtifactsUnavailable, InvalidVerificationKey, MalformedProof
 from zk.proof import PUBLIC_SIGNALS, G1Point, G2Point
 
-__all__ = ["Artifacts", "VerificationKey", "load_verification_key"]
+__all__ = ["CIRCUITS", "Artifacts", "Circuit", "VerificationKey", "load_verification_key"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ARTIFACTS_DIR = PACKAGE_DIR / "artifacts"
@@ -34,26 +35,50 @@ CEREMONY_FILE = "ceremony.json"
 
 
 @dataclass(frozen=True, slots=True)
+class Circuit:
+    """One circuit the package ships: its name (file stem), Solidity contract and public signals."""
+
+    name: str
+    contract: str
+    n_public: int
+    packaged_dir: Path
+
+    @property
+    def source(self) -> Path:
+        return PACKAGE_DIR / "circuits" / f"{self.name}.circom"
+
+
+CIRCUITS: Mapping[str, Circuit] = {
+    "facematch": Circuit("facematch", "FaceMatchVerifier", len(PUBLIC_SIGNALS), ARTIFACTS_DIR),
+    # [pseudonym, issuerAx, issuerAy, threshold, requiredChecks, notBefore, atTime, nonce, domain, scope]
+    "presentation": Circuit("presentation", "PresentationVerifier", 10, ARTIFACTS_DIR / "presentation"),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Artifacts:
     """Where one build's files are. Nothing is read until a method asks for it."""
 
     directory: Path
+    circuit: str = "facematch"
 
     @classmethod
-    def packaged(cls) -> Artifacts:
-        return cls(ARTIFACTS_DIR)
+    def packaged(cls, circuit: str = "facematch") -> Artifacts:
+        return cls(CIRCUITS[circuit].packaged_dir, circuit)
 
     @classmethod
-    def at(cls, directory: Path | str) -> Artifacts:
-        return cls(Path(directory).resolve())
+    def at(cls, directory: Path | str, circuit: str = "facematch") -> Artifacts:
+        if circuit not in CIRCUITS:
+            raise ArtifactsUnavailable(f"unknown circuit {circuit!r}")
+        return cls(Path(directory).resolve(), circuit)
 
     @property
     def wasm(self) -> Path:
-        return self.directory / "facematch.wasm"
+        return self.directory / f"{self.circuit}.wasm"
 
     @property
     def zkey(self) -> Path:
-        return self.directory / "facematch_final.zkey"
+        return self.directory / f"{self.circuit}_final.zkey"
 
     @property
     def verification_key(self) -> Path:
@@ -61,11 +86,11 @@ class Artifacts:
 
     @property
     def verifier_sol(self) -> Path:
-        return self.directory / "FaceMatchVerifier.sol"
+        return self.directory / f"{CIRCUITS[self.circuit].contract}.sol"
 
     @property
     def r1cs(self) -> Path:
-        return self.directory / "facematch.r1cs"
+        return self.directory / f"{self.circuit}.r1cs"
 
     @property
     def ceremony(self) -> Path:
@@ -109,7 +134,7 @@ def _g2(value: Any, what: str) -> G2Point:
 
 @dataclass(frozen=True, slots=True)
 class VerificationKey:
-    """A checked Groth16 verification key for the face-match circuit (snarkjs JSON form)."""
+    """A checked Groth16 verification key (snarkjs JSON form), by default the face-match circuit's."""
 
     alpha: G1Point
     beta: G2Point
@@ -133,19 +158,16 @@ class VerificationKey:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     @classmethod
-    def from_json(cls, data: Any) -> VerificationKey:
+    def from_json(cls, data: Any, *, n_public: int = len(PUBLIC_SIGNALS)) -> VerificationKey:
+        """Parse and check a key with ``n_public`` public signals (the face-match circuit's 3 by default)."""
         if not isinstance(data, Mapping):
             raise InvalidVerificationKey("a verification key must be a JSON object")
         if data.get("protocol") != "groth16" or data.get("curve") != "bn128":
             raise InvalidVerificationKey("only groth16 keys on bn128 are supported")
         try:
             ic_json = data["IC"]
-            if (
-                not isinstance(ic_json, list)
-                or data.get("nPublic") != len(PUBLIC_SIGNALS)
-                or len(ic_json) != len(PUBLIC_SIGNALS) + 1
-            ):
-                raise InvalidVerificationKey(f"the face-match key has {len(PUBLIC_SIGNALS)} public inputs")
+            if not isinstance(ic_json, list) or data.get("nPublic") != n_public or len(ic_json) != n_public + 1:
+                raise InvalidVerificationKey(f"the key must have {n_public} public inputs")
             return cls(
                 alpha=_g1(data["vk_alpha_1"], "vk_alpha_1"),
                 beta=_g2(data["vk_beta_2"], "vk_beta_2"),
@@ -160,12 +182,12 @@ class VerificationKey:
             raise InvalidVerificationKey(f"malformed verification key: {exc}") from None
 
     @classmethod
-    def from_file(cls, path: Path | str) -> VerificationKey:
+    def from_file(cls, path: Path | str, *, n_public: int = len(PUBLIC_SIGNALS)) -> VerificationKey:
         try:
             data = json.loads(Path(path).read_text())
         except (OSError, ValueError) as exc:
             raise InvalidVerificationKey(f"cannot read the verification key {path}: {exc}") from exc
-        return cls.from_json(data)
+        return cls.from_json(data, n_public=n_public)
 
     def to_json(self) -> dict[str, Any]:
         """The key as snarkjs wrote it (what ``GET /zk/verification-key`` publishes)."""

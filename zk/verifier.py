@@ -19,15 +19,15 @@ never reaches the (slow) pairing. Steps 1-3 are shared with the worker-backed ve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zk import _curve
 from zk._field import SCALAR_FIELD_ORDER
 from zk.keys import VerificationKey
-from zk.proof import PUBLIC_SIGNALS, FaceMatchProof
+from zk.proof import PUBLIC_SIGNALS, FaceMatchProof, Groth16Proof
 
-__all__ = ["REASONS", "VerificationResult", "check_statement", "verify_face_match_proof"]
+__all__ = ["REASONS", "VerificationResult", "check_statement", "groth16_check", "verify_face_match_proof"]
 
 # Every reason code a verifier can return, with what it means.
 REASONS: dict[str, str] = {
@@ -88,13 +88,17 @@ def check_statement(
 
 def groth16_verify(key: VerificationKey, proof: FaceMatchProof) -> tuple[str, ...]:
     """Steps 4-5 in pure Python (py_ecc): point checks, then one multi-pairing."""
-    if len(proof.public_signals) != key.n_public:
+    return groth16_check(key, proof.proof, proof.public_signals)
+
+
+def groth16_check(key: VerificationKey, p: Groth16Proof, public_signals: Sequence[int]) -> tuple[str, ...]:
+    """The Groth16 verification of any circuit's proof in pure Python: shape, points, pairing."""
+    if len(public_signals) != key.n_public:
         return ("public_signals_malformed",)
-    p = proof.proof
     if not (_curve.g1_is_valid(p.a) and _curve.g2_is_valid(p.b) and _curve.g1_is_valid(p.c)):
         return ("proof_point_invalid",)
     # e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1
-    vk_x = _curve.linear_combination(key.ic[0], key.ic[1:], proof.public_signals)
+    vk_x = _curve.linear_combination(key.ic[0], key.ic[1:], public_signals)
     ok = _curve.pairing_product_is_one(
         [
             (_curve.g2(p.b), _curve.neg_g1(p.a)),

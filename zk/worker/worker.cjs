@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // livecred Groth16 worker: one long-lived Node process that proves and verifies the face-match
-// circuit with snarkjs, so no request pays for a process start, a WebAssembly compile or the
-// curve set-up.
+// circuit (and, given --circuit-dir, further circuits such as the presentation circuit) with
+// snarkjs, so no request pays for a process start, a WebAssembly compile or the curve set-up.
 //
 // Two transports, one job handler:
 //   stdio (default)   newline-delimited JSON on stdin/stdout; the Python service starts and
@@ -13,11 +13,16 @@
 // Requests   {"id": 7, "op": "prove", "input": {"score": "...", "salt": "...", "threshold": "...",
 //                                              "commitment": "...", "nonce": "..."}}
 //            {"id": 8, "op": "verify", "vk": {...}, "proof": {...}, "publicSignals": [...]}
+//            {"id": 10, "op": "prove", "circuit": "presentation", "input": {...}}
+//            {"id": 11, "op": "verify", "circuit": "presentation", "proof": {...}, "publicSignals": [...]}
 //            {"id": 9, "op": "ping"}
 // Responses  {"id": 7, "ok": true, "proof": {...}, "publicSignals": [...], "ms": 41.2}
 //            {"id": 8, "ok": true, "verified": true, "ms": 9.1}
 //            {"id": 7, "ok": false, "error": {"code": "witness_rejected", "message": "..."}}
 // The first line on stdout is {"ready": true, ...} once the artifacts are loaded.
+// Without "circuit" a job is for the default circuit (--wasm/--zkey/--vk: the face-match one);
+// "circuit": NAME selects one loaded with --circuit-dir NAME=DIR (DIR/NAME.wasm,
+// DIR/NAME_final.zkey, DIR/verification_key.json). The face-match protocol is unchanged.
 //
 // Jobs run one at a time (a promise chain): the witness calculator instance is reused and is
 // not re-entrant, and snarkjs already spreads each proof's multi-exponentiations over a thread
@@ -33,7 +38,7 @@ const MAX_LINE_BYTES = 1 << 20;
 const MAX_HTTP_BODY_BYTES = 1 << 20;
 
 function parseArgs(argv) {
-    const args = { testOps: false };
+    const args = { testOps: false, circuits: [] };
     for (let i = 0; i < argv.length; i++) {
         const key = argv[i];
         const next = () => {
@@ -45,6 +50,13 @@ function parseArgs(argv) {
         else if (key === "--vk") args.vk = next();
         else if (key === "--node-modules") args.nodeModules = next();
         else if (key === "--http") args.http = next();
+        else if (key === "--circuit-dir") {
+            const value = next();
+            const eq = value.indexOf("=");
+            const name = eq > 0 ? value.slice(0, eq) : "";
+            if (!/^[a-z][a-z0-9_]{0,31}$/.test(name)) throw new Error("--circuit-dir takes NAME=DIR");
+            args.circuits.push({ name, dir: value.slice(eq + 1) });
+        }
         else if (key === "--test-ops") args.testOps = true;
         else throw new Error(`unknown argument ${key}`);
     }
@@ -74,24 +86,67 @@ async function load(args) {
         fs.readFileSync(path.join(path.dirname(snarkjsMain), "..", "package.json"), "utf8")
     ).version;
 
-    const wasm = fs.readFileSync(args.wasm);
-    const zkey = new Uint8Array(fs.readFileSync(args.zkey));
-    const defaultVk = args.vk ? JSON.parse(fs.readFileSync(args.vk, "utf8")) : null;
-    const witnessCalculator = await WitnessCalculatorBuilder(wasm, { sanityCheck: true });
-    return { snarkjs, snarkjsVersion, witnessCalculator, zkey, defaultVk };
+    const loadCircuit = async (wasmPath, zkeyPath, vkPath) => ({
+        witnessCalculator: await WitnessCalculatorBuilder(fs.readFileSync(wasmPath), { sanityCheck: true }),
+        zkey: new Uint8Array(fs.readFileSync(zkeyPath)),
+        vk: vkPath ? JSON.parse(fs.readFileSync(vkPath, "utf8")) : null,
+    });
+    const main = await loadCircuit(args.wasm, args.zkey, args.vk);
+    const circuits = new Map();
+    for (const { name, dir } of args.circuits) {
+        circuits.set(
+            name,
+            await loadCircuit(
+                path.join(dir, `${name}.wasm`),
+                path.join(dir, `${name}_final.zkey`),
+                path.join(dir, "verification_key.json")
+            )
+        );
+    }
+    return {
+        snarkjs,
+        snarkjsVersion,
+        witnessCalculator: main.witnessCalculator,
+        zkey: main.zkey,
+        defaultVk: main.vk,
+        circuits,
+    };
 }
 
 function isDecimal(value) {
     return typeof value === "string" && /^[0-9]{1,78}$/.test(value);
 }
 
-function makeHandler(ctx, testOps) {
-    const { snarkjs, witnessCalculator, zkey, defaultVk } = ctx;
+const MAX_INPUTS = 64;
 
-    async function prove(input) {
-        if (input === null || typeof input !== "object") throw new JobError("bad_request", "input must be an object");
-        for (const name of ["score", "salt", "threshold", "commitment", "nonce"]) {
-            if (!isDecimal(input[name])) throw new JobError("bad_request", `input.${name} must be a decimal string`);
+function makeHandler(ctx, testOps) {
+    const { snarkjs } = ctx;
+    const main = { witnessCalculator: ctx.witnessCalculator, zkey: ctx.zkey, vk: ctx.defaultVk };
+
+    function circuitOf(request) {
+        if (request.circuit === undefined || request.circuit === null) return main;
+        const circuit = typeof request.circuit === "string" ? ctx.circuits.get(request.circuit) : undefined;
+        if (!circuit) {
+            throw new JobError("bad_request", `unknown circuit ${JSON.stringify(String(request.circuit)).slice(0, 40)}`);
+        }
+        return circuit;
+    }
+
+    async function prove(request) {
+        const { witnessCalculator, zkey } = circuitOf(request);
+        const input = request.input;
+        if (input === null || typeof input !== "object" || Array.isArray(input)) {
+            throw new JobError("bad_request", "input must be an object");
+        }
+        const names =
+            witnessCalculator === main.witnessCalculator
+                ? ["score", "salt", "threshold", "commitment", "nonce"]
+                : Object.keys(input);
+        if (names.length > MAX_INPUTS) throw new JobError("bad_request", "too many inputs");
+        for (const name of names) {
+            if (!isDecimal(input[name])) {
+                throw new JobError("bad_request", `input.${String(name).slice(0, 40)} must be a decimal string`);
+            }
         }
         let wtns;
         try {
@@ -107,7 +162,7 @@ function makeHandler(ctx, testOps) {
     }
 
     async function verify(request) {
-        const vk = request.vk || defaultVk;
+        const vk = request.vk || circuitOf(request).vk;
         if (!vk) throw new JobError("bad_request", "no verification key given and none loaded");
         if (!Array.isArray(request.publicSignals) || !request.publicSignals.every(isDecimal)) {
             throw new JobError("bad_request", "publicSignals must be decimal strings");
@@ -127,13 +182,13 @@ function makeHandler(ctx, testOps) {
         let result;
         switch (request.op) {
             case "prove":
-                result = await prove(request.input);
+                result = await prove(request);
                 break;
             case "verify":
                 result = await verify(request);
                 break;
             case "ping":
-                result = { snarkjs: ctx.snarkjsVersion, pid: process.pid };
+                result = { snarkjs: ctx.snarkjsVersion, pid: process.pid, circuits: [...ctx.circuits.keys()] };
                 break;
             case "sleep":
                 // Test hook (only with --test-ops): a job that takes as long as asked.
@@ -196,7 +251,7 @@ function serveStdio(handle, ctx) {
     // dies, stdin ends and so do we.
     process.stdin.on("end", () => chain.then(() => process.exit(0)));
     process.on("SIGINT", () => {});
-    out({ ready: true, pid: process.pid, snarkjs: ctx.snarkjsVersion });
+    out({ ready: true, pid: process.pid, snarkjs: ctx.snarkjsVersion, circuits: [...ctx.circuits.keys()] });
 }
 
 function serveHttp(handle, ctx, address) {
