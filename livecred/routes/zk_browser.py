@@ -33,10 +33,12 @@ _REVALIDATE = "no-cache"
 
 def build_browser_prover(settings: Settings) -> BrowserProverFiles:
     """Where the presentation circuit and snarkjs are for this service's settings."""
-    zk_dir = Artifacts.packaged().directory.parent
-    artifacts = settings.zk_artifacts_dir or Artifacts.packaged().directory
-    node_modules = settings.zk_node_modules or zk_dir / "node_modules"
-    return BrowserProverFiles(artifacts_dir=Path(artifacts) / "presentation", snarkjs_dir=node_modules / "snarkjs")
+    packaged = Artifacts.packaged("presentation").directory
+    # An own ceremony's directory holds the presentation circuit's build in presentation/, as
+    # the packaged one does (zk/build.py).
+    artifacts = Path(settings.zk_artifacts_dir) / packaged.name if settings.zk_artifacts_dir else packaged
+    node_modules = settings.zk_node_modules or Artifacts.packaged().directory.parent / "node_modules"
+    return BrowserProverFiles(artifacts_dir=artifacts, snarkjs_dir=Path(node_modules) / "snarkjs")
 
 
 def get_browser_prover(request: Request) -> BrowserProverFiles:

@@ -1,6 +1,7 @@
-"""The wallet page's Poseidon and holder secret (``web/poseidon.js``, ``web/zkholder.js``), run in
-Node.js and checked against the service's Python Poseidon (``zk.poseidon``, itself checked against
-circomlib and the compiled circuit) and circomlib's published test vectors."""
+"""The wallet page's Poseidon, holder secret and circuit input (``web/poseidon.js``, ``web/zkholder.js``),
+run in Node.js and checked against the service's Python (``zk.poseidon``, itself checked against
+circomlib and the compiled circuit; ``zk.presentation.presentation_inputs``) and circomlib's
+published test vectors."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import json
 import random
 import shutil
 import subprocess
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from tests.conftest import REPO_ROOT
-from zk import SCALAR_FIELD_ORDER, poseidon
+from tests.zk.presentation_fixtures import CHECKS, HOLDER_SECRET, REQUEST, SALT, SCORE, SIGNED, TIMESTAMP, VALID_UNTIL
+from zk import SCALAR_FIELD_ORDER, PresentationRequest, poseidon
+from zk.presentation import presentation_inputs
 
 WEB = REPO_ROOT / "livecred" / "web"
 # circomlib's test/poseidon.js: Poseidon([1, 2]) and Poseidon([1, 2, 3, 4]); and Poseidon([1]).
@@ -105,3 +109,62 @@ def test_a_request_that_is_not_field_elements_is_refused(bad: str) -> None:
         catch (err) {{ console.log(JSON.stringify(err.code)); }}
     """
     assert run_module(script) == "invalid_request"
+
+
+# --- the circuit's input, as the page builds it ---------------------------------------------------
+
+
+def js_build(credential: dict[str, Any], opening: dict[str, str], secret: int, request: dict[str, Any]) -> Any:
+    script = f"""
+        import {{ buildInputs, parseRequest }} from {json.dumps((WEB / "zkholder.js").as_uri())};
+        const [credential, opening, secret, request] = {json.dumps([credential, opening, str(secret), request])};
+        try {{
+          const input = buildInputs({{ credential, opening, secret: BigInt(secret), request: parseRequest(request) }});
+          console.log(JSON.stringify({{ json: JSON.stringify(input) }}));
+        }} catch (err) {{ console.log(JSON.stringify({{ code: err.code, unmet: err.unmet || null }})); }}
+    """
+    return run_module(script)
+
+
+def request_json(request: PresentationRequest) -> dict[str, str]:
+    return {name: str(value) for name, value in request.signals().items()}
+
+
+def test_the_page_builds_byte_identical_inputs_to_the_service() -> None:
+    credential = {"id": "urn:uuid:3f1d0c52-64c5-4bd4-9d0e-5c8b6a9f2e11", "evidence": [SIGNED.to_json()]}
+    opening = {"score": str(SCORE), "salt": str(SALT)}
+    answer = js_build(credential, opening, HOLDER_SECRET, request_json(REQUEST))
+    expected = presentation_inputs(SIGNED, SCORE, SALT, HOLDER_SECRET, REQUEST)
+    assert answer["json"] == json.dumps(expected, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    ("change", "unmet"),
+    [
+        ({"threshold": SCORE + 1}, ["threshold"]),
+        ({"required_checks": CHECKS | 8}, ["requiredChecks"]),
+        ({"not_before": TIMESTAMP + 1}, ["notBefore"]),
+        ({"at_time": VALID_UNTIL + 1, "threshold": 10000}, ["threshold", "atTime"]),
+    ],
+)
+def test_a_request_the_credential_cannot_meet_is_named_before_proving(change: dict[str, int], unmet: list[str]) -> None:
+    credential = {"evidence": [SIGNED.to_json()]}
+    opening = {"score": str(SCORE), "salt": str(SALT)}
+    answer = js_build(credential, opening, HOLDER_SECRET, request_json(replace(REQUEST, **change)))
+    assert answer == {"code": "cannot_satisfy", "unmet": unmet}
+
+
+def test_a_wrong_opening_or_secret_is_refused() -> None:
+    credential = {"evidence": [SIGNED.to_json()]}
+    wrong_salt = js_build(
+        credential, {"score": str(SCORE), "salt": str(SALT + 1)}, HOLDER_SECRET, request_json(REQUEST)
+    )
+    assert wrong_salt["code"] == "opening_mismatch"
+    wrong_secret = js_build(
+        credential, {"score": str(SCORE), "salt": str(SALT)}, HOLDER_SECRET + 1, request_json(REQUEST)
+    )
+    assert wrong_secret["code"] == "secret_mismatch"
+    no_claim = js_build(
+        {"evidence": []}, {"score": str(SCORE), "salt": str(SALT)}, HOLDER_SECRET, request_json(REQUEST)
+    )
+    assert no_claim["code"] == "no_claim"
