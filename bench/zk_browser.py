@@ -111,6 +111,7 @@ def holding(now: int) -> tuple[dict[str, Any], dict[str, str], int]:
 
 def request(now: int) -> dict[str, str]:
     return {
+        "id": "zkr_bench",
         "threshold": "6000",
         "requiredChecks": "3",
         "notBefore": str(now - 3600),

@@ -101,8 +101,8 @@ class ProverManifest:
             }
 
         return {
-            "wasm": entry(self.wasm, f"zk/presentation/{self.wasm.name}"),
-            "zkey": entry(self.zkey, f"zk/presentation/{self.zkey.name}"),
+            "wasm": entry(self.wasm, f"zk/browser/circuit/{self.wasm.name}"),
+            "zkey": entry(self.zkey, f"zk/browser/circuit/{self.zkey.name}"),
             "snarkjs": {
                 **entry(self.bundle, f"zk/browser/{BUNDLE_NAME}"),
                 "version": SNARKJS_VERSION,

@@ -83,7 +83,7 @@ async def manifest(manifest: Manifest) -> JSONResponse:
     return JSONResponse(manifest.to_json(), headers={"Cache-Control": _REVALIDATE})
 
 
-@router.get("/zk/presentation/{name}", responses=_ERRORS)
+@router.get("/zk/browser/circuit/{name}", responses=_ERRORS)
 async def presentation_artifact(name: str, request: Request, manifest: Manifest) -> Response:
     """The presentation circuit's witness generator (.wasm) or final proving key (.zkey)."""
     pinned = manifest.artifact(name)

@@ -92,8 +92,10 @@ export function parseRequest(input) {
     throw new ZkError("invalid_request", "the verifier's request must be a JSON object");
   }
   const inputs = request.publicInputs && typeof request.publicInputs === "object" ? request.publicInputs : request;
+  if (typeof request.id !== "string" || !request.id) throw new ZkError("invalid_request", "the request has no id");
   return {
-    raw: request,
+    id: request.id,
+    issuerKeys: Array.isArray(request.issuerKeys) ? request.issuerKeys : null,
     threshold: field(inputs.threshold, "threshold", MAX_SCORE + 1n),
     requiredChecks: field(inputs.requiredChecks, "requiredChecks", 256n),
     notBefore: field(inputs.notBefore, "notBefore", MAX_TIME),
@@ -124,6 +126,8 @@ export function buildInputs({ credential, opening, secret, request }) {
     throw new ZkError("secret_mismatch", "this credential was issued to another holder secret");
   }
   const unmet = [];
+  const sameKey = (k) => k && k.publicKey && String(k.publicKey.x) === String(key.x) && String(k.publicKey.y) === String(key.y);
+  if (request.issuerKeys && !request.issuerKeys.some(sameKey)) unmet.push("issuer");
   if (score < request.threshold) unmet.push("threshold");
   if ((checks & request.requiredChecks) !== request.requiredChecks) unmet.push("requiredChecks");
   if (timestamp < request.notBefore) unmet.push("notBefore");

@@ -2,15 +2,15 @@
 //
 // The holder pastes a verifier's request (the JSON the demo verifier's zero-knowledge mode shows),
 // the page checks that its credential can satisfy it, proves in a Web Worker (zkholder.js,
-// zk-prover.js) while showing progress, and posts the proof to the verifier. What leaves the
-// browser is the proof and its public signals (the verifier's own request values, the issuer's
-// key and the pseudonym, if it asked for one) and the request's id: no credential, no DID, no
-// score.
+// zk-prover.js) while showing progress, and sends the proof to the verifier. What leaves the
+// page is the request's id, the proof and its public signals (the verifier's own request values,
+// the issuer's key and the pseudonym, if it asked for one): no credential, no DID, no score.
 
 import { ZkError, buildInputs, holderSecretFor, parseRequest, prove } from "./zkholder.js";
 import { $ } from "./dom.js";
 
 const UNMET = {
+  issuer: "the verifier does not trust the issuer of your credential",
   threshold: "your face-match score is below the verifier's threshold",
   requiredChecks: "your credential lacks a check the verifier requires",
   notBefore: "your liveness check is older than the verifier accepts",
@@ -30,24 +30,29 @@ function setProgress(text) {
   box.hidden = !text;
 }
 
-async function postProof(request, result) {
-  const target = typeof request.raw.responseUri === "string" ? request.raw.responseUri : "zk/presentations/verify";
-  const address = new URL(target, document.baseURI);
-  if (address.origin !== location.origin) {
-    throw new ZkError("invalid_request", "this demo wallet answers verifiers on its own service only");
-  }
-  const body = { proof: result.proof, publicSignals: result.publicSignals };
-  for (const name of ["requestId", "id", "transactionId"]) {
-    if (typeof request.raw[name] === "string") body[name] = request.raw[name];
-  }
-  const response = await fetch(address, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
+// The proof goes to the verifier that asked: here the demo verifier page on this origin, over a
+// BroadcastChannel (it posts it to POST zk/presentations/verify and answers with its verdict).
+// The answer is also shown, to hand to a verifier elsewhere. It holds the request's id, the proof
+// and its public signals: nothing else.
+const CHANNEL = "livecred-zk-presentations";
+const VERDICT_WAIT_MS = 30_000;
+
+function sendToVerifier(answer) {
+  const channel = new BroadcastChannel(CHANNEL);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      channel.close();
+      resolve(null);
+    }, VERDICT_WAIT_MS);
+    channel.onmessage = (event) => {
+      const message = event.data || {};
+      if (message.type !== "verdict" || message.requestId !== answer.requestId) return;
+      clearTimeout(timer);
+      channel.close();
+      resolve(message);
+    };
+    channel.postMessage({ type: "answer", answer });
   });
-  const answer = await response.json().catch(() => ({}));
-  return { status: response.status, answer };
 }
 
 // wallet() -> {did}; holding() -> {credential, opening} or null.
@@ -62,6 +67,8 @@ export function setupZkPresent({ wallet, holding, showError }) {
     if (!held || !held.credential) return;
     busy = true;
     $("zk-prove").disabled = true;
+    $("zk-answer-box").hidden = true;
+    $("zk-answer").value = "";
     try {
       if (!held.opening) {
         throw new ZkError("no_opening", "this credential came without its private opening: start a new session to prove");
@@ -77,14 +84,18 @@ export function setupZkPresent({ wallet, holding, showError }) {
       const result = await prove(input, (step, detail) => setProgress(step === "download" ? `Downloading ${detail}…` : `${detail}…`));
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       $("zk-result").dataset.proveMs = String(Math.round(result.timings.proveMs));
-      setProgress(`Proved in ${seconds} s. Sending the proof…`);
-      const { status, answer } = await postProof(request, result);
+      setProgress(`Proved in ${seconds} s. Sending the proof to the verifier…`);
+      const answer = { requestId: request.id, proof: result.proof, publicSignals: result.publicSignals };
+      $("zk-answer").value = JSON.stringify(answer);
+      $("zk-answer-box").hidden = false;
+      const verdict = await sendToVerifier(answer);
       setProgress("");
-      if (status === 200 && answer.verified === true) {
+      if (verdict === null) {
+        setStatus("ready", "Proof ready. No verifier page answered: give it the answer below.");
+      } else if (verdict.verified) {
         setStatus("verified", "The verifier accepted your proof. It learned nothing but what it asked.");
       } else {
-        const why = (answer.reasons || []).join(", ") || answer.message || answer.code || `HTTP ${status}`;
-        setStatus("refused", `The verifier refused the proof: ${why}`);
+        setStatus("refused", `The verifier refused the proof: ${(verdict.reasons || []).join(", ") || "no reason given"}`);
       }
     } catch (err) {
       setProgress("");

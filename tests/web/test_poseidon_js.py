@@ -15,7 +15,17 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.zk.presentation_fixtures import CHECKS, HOLDER_SECRET, REQUEST, SALT, SCORE, SIGNED, TIMESTAMP, VALID_UNTIL
+from tests.zk.presentation_fixtures import (
+    CHECKS,
+    HOLDER_SECRET,
+    OTHER_ISSUER,
+    REQUEST,
+    SALT,
+    SCORE,
+    SIGNED,
+    TIMESTAMP,
+    VALID_UNTIL,
+)
 from zk import SCALAR_FIELD_ORDER, PresentationRequest, poseidon
 from zk.presentation import presentation_inputs
 
@@ -95,6 +105,7 @@ def test_the_holder_secret_is_rejection_sampled_below_the_field_order() -> None:
 @pytest.mark.parametrize("bad", ["-1", "1e3", "0x10", str(SCALAR_FIELD_ORDER), "", "12 "])
 def test_a_request_that_is_not_field_elements_is_refused(bad: str) -> None:
     request = {
+        "id": "zkr_test",
         "threshold": "6000",
         "requiredChecks": "3",
         "notBefore": "0",
@@ -127,7 +138,7 @@ def js_build(credential: dict[str, Any], opening: dict[str, str], secret: int, r
 
 
 def request_json(request: PresentationRequest) -> dict[str, str]:
-    return {name: str(value) for name, value in request.signals().items()}
+    return {"id": "zkr_test", **{name: str(value) for name, value in request.signals().items()}}
 
 
 def test_the_page_builds_byte_identical_inputs_to_the_service() -> None:
@@ -168,3 +179,16 @@ def test_a_wrong_opening_or_secret_is_refused() -> None:
         {"evidence": []}, {"score": str(SCORE), "salt": str(SALT)}, HOLDER_SECRET, request_json(REQUEST)
     )
     assert no_claim["code"] == "no_claim"
+
+
+def test_a_request_that_trusts_other_issuers_is_named_before_proving() -> None:
+    credential = {"evidence": [SIGNED.to_json()]}
+    opening = {"score": str(SCORE), "salt": str(SALT)}
+    other = {"issuer": "did:key:other", "publicKey": OTHER_ISSUER.public_key.to_json()}
+    mine = {"issuer": "did:web:issuer.example", "publicKey": SIGNED.public_key.to_json()}
+    refused = js_build(credential, opening, HOLDER_SECRET, {**request_json(REQUEST), "issuerKeys": [other]})
+    assert refused == {"code": "cannot_satisfy", "unmet": ["issuer"]}
+    accepted = js_build(credential, opening, HOLDER_SECRET, {**request_json(REQUEST), "issuerKeys": [other, mine]})
+    assert "json" in accepted
+    no_id = js_build(credential, opening, HOLDER_SECRET, {k: v for k, v in request_json(REQUEST).items() if k != "id"})
+    assert no_id["code"] == "invalid_request"

@@ -95,11 +95,13 @@ def test_files_are_cached_by_build_and_revalidated_by_etag(client: TestClient, s
     assert current.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert current.headers["etag"] == f'"{entry["sha256"]}"'
     assert current.headers["content-type"] == "application/octet-stream"
-    unversioned = client.get("/zk/presentation/presentation_final.zkey")
+    unversioned = client.get("/zk/browser/circuit/presentation_final.zkey")
     assert unversioned.headers["cache-control"] == "no-cache"
-    again = client.get("/zk/presentation/presentation_final.zkey", headers={"If-None-Match": current.headers["etag"]})
+    again = client.get(
+        "/zk/browser/circuit/presentation_final.zkey", headers={"If-None-Match": current.headers["etag"]}
+    )
     assert again.status_code == 304 and again.content == b""
-    stale = client.get("/zk/presentation/presentation_final.zkey", headers={"If-None-Match": '"0000"'})
+    stale = client.get("/zk/browser/circuit/presentation_final.zkey", headers={"If-None-Match": '"0000"'})
     assert stale.status_code == 200 and stale.content == current.content
     wasm = client.get("/" + client.get("/zk/browser/manifest.json").json()["wasm"]["url"])
     assert wasm.headers["content-type"] == "application/wasm"
@@ -108,10 +110,10 @@ def test_files_are_cached_by_build_and_revalidated_by_etag(client: TestClient, s
 @pytest.mark.parametrize(
     "path",
     [
-        "/zk/presentation/ceremony.json",
-        "/zk/presentation/verification_key.json",
-        "/zk/presentation/..%2Fceremony.json",
-        "/zk/presentation/presentation.r1cs",
+        "/zk/browser/circuit/ceremony.json",
+        "/zk/browser/circuit/verification_key.json",
+        "/zk/browser/circuit/..%2Fceremony.json",
+        "/zk/browser/circuit/presentation.r1cs",
         "/zk/browser/snarkjs.js",
     ],
 )
@@ -123,7 +125,7 @@ def test_only_the_listed_files_are_served(client: TestClient, served: Path, path
 
 def test_a_file_that_no_longer_equals_its_pin_is_not_published(client: TestClient, served: Path) -> None:
     (served / "presentation_final.zkey").write_bytes(b"a proving key of someone else's ceremony")
-    for path in ("/zk/browser/manifest.json", "/zk/presentation/presentation_final.zkey"):
+    for path in ("/zk/browser/manifest.json", "/zk/browser/circuit/presentation_final.zkey"):
         response = client.get(path)
         assert response.status_code == 503
         assert response.json()["code"] == "zk_artifacts_unavailable"
