@@ -28,7 +28,13 @@ from did import (
     did_key_from_public_key,
     single_key_document,
 )
-from issuer._exceptions import CredentialTooComplex, InvalidCredential, SchemaValidationError, UnsupportedProofType
+from issuer._exceptions import (
+    CredentialTooComplex,
+    InvalidCredential,
+    IssuerKeyError,
+    SchemaValidationError,
+    UnsupportedProofType,
+)
 from issuer.bitstring import bits_from_indexes, encode_list
 from issuer.canonical import canonicalize
 from issuer.challenges import ChallengeStore
@@ -54,7 +60,9 @@ from issuer.proofs import EDDSA_RDFC_2022, PROOF_TYPES, create_proof, with_suite
 from issuer.schema import is_vc2, schema_errors
 from issuer.store import IssuerStore, StatusPosition
 from issuer.verify import CredentialVerifier, EvidenceChecker, VerificationResult
-from zk import BabyJubJubPublicKey, checks_mask
+from issuer.zk_presentations import TrustedIssuerKeys, TrustedKey
+from issuer.zk_requests import ZKRequestStore
+from zk import BabyJubJubPublicKey, ZKError, checks_mask
 
 STATUS_PATH = "/status/"
 
@@ -82,6 +90,9 @@ class IssuerConfig:
     status_mode: StatusMode = "strict"
     max_age: timedelta | None = None
     min_face_match_threshold: int = 0
+    # BabyJubJub keys trusted for zero-knowledge presentations besides those of trusted_issuers'
+    # DID documents: (issuer DID, x, y). The only way to trust a did:key issuer's (docs/zk-presentations.md).
+    zk_trusted_keys: tuple[tuple[str, int, int], ...] = ()
 
 
 def with_status_context(context: Any) -> Any:
@@ -170,6 +181,16 @@ class Issuer:
         )
         self.presentations = PresentationVerifier(self.verifier)
         self.challenges = ChallengeStore(store.engine, clock=clock)
+        # Zero-knowledge presentations (issuer/zk_presentations.py): requests made here, and the
+        # BabyJubJub keys whose claims count.
+        self.zk_requests = ZKRequestStore(store.engine, clock=clock)
+        try:
+            pinned = [TrustedKey(did, BabyJubJubPublicKey(x, y)) for did, x, y in config.zk_trusted_keys]
+        except ZKError as exc:
+            raise IssuerKeyError(f"a pinned BabyJubJub key is not valid: {exc.message}") from exc
+        self.zk_keys = TrustedIssuerKeys(
+            self.resolver, trusted, own=TrustedKey(self.did, self.babyjubjub_public_key), pinned=pinned
+        )
         self._lists: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lists_lock = threading.Lock()
 

@@ -64,9 +64,6 @@ class ZKRequestStore:
         self.ttl = ttl
         self.clock = clock
 
-    def create_schema(self) -> None:
-        metadata.create_all(self.engine, tables=[zk_presentation_requests])
-
     @_db_errors
     def add(self, request: dict[str, Any]) -> StoredRequest:
         """Store ``request`` (its ``id`` and ``expiresAt`` are filled in here)."""

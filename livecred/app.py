@@ -43,6 +43,7 @@ from livecred.routes import sessions as sessions_routes
 from livecred.routes import web as web_page
 from livecred.routes import zk as zk_routes
 from livecred.routes import zk_browser as zk_browser_routes
+from livecred.routes import zk_presentations as zk_presentation_routes
 from livecred.settings import Settings, get_settings
 from livecred.zk_state import start_zk
 from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, QualityConfig, load_default_engine
@@ -69,7 +70,12 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state = app.state
     state.settings = settings
     # Per-route body limits (path prefix -> bytes) for routes that take more than two images.
-    state.body_limits = {"/credentials/": 256 * 1024, "/presentations/": 256 * 1024, "/oid4vp/": 256 * 1024}
+    state.body_limits = {
+        "/credentials/": 256 * 1024,
+        "/presentations/": 256 * 1024,
+        "/oid4vp/": 256 * 1024,
+        "/zk/presentations/": 16 * 1024,  # a request's choices, or a proof and its ten signals
+    }
     # The issuer needs no models; a misconfigured key stops start-up here with a clear message.
     state.issuer = build_issuer(settings)
     state.public_url_pending = settings.public_url_follows_server
@@ -179,6 +185,7 @@ _ADMISSION: tuple[tuple[re.Pattern[str], str], ...] = (
     (compile_path("/presentations/verify")[0], "verification"),
     (compile_path("/oid4vp/response")[0], "verification"),
     (compile_path("/credentials/issue")[0], "verification"),
+    (compile_path("/zk/presentations/verify")[0], "verification"),
 )
 
 
@@ -251,6 +258,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fhe_routes.router)
     app.include_router(zk_routes.router)
     app.include_router(zk_browser_routes.router)
+    app.include_router(zk_presentation_routes.router)
     app.include_router(sessions_routes.router)
     app.include_router(capture_routes.router)
     app.include_router(oid4vci_routes.router)

@@ -87,6 +87,7 @@ from wallet import (
 from zk import (
     ArtifactsUnavailable,
     InvalidNonce,
+    InvalidPresentationRequest,
     InvalidStatement,
     InvalidVerificationKey,
     MalformedProof,
@@ -153,6 +154,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (UnsupportedModel, 422),
     (FHEError, 400),
     (InvalidNonce, 422),
+    (InvalidPresentationRequest, 422),
     (InvalidStatement, 422),
     (MalformedProof, 422),
     (WitnessRejected, 422),

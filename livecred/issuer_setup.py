@@ -72,7 +72,15 @@ def issuer_config(settings: Settings) -> IssuerConfig:
         status_mode=settings.verify_status,
         max_age=timedelta(seconds=settings.verify_max_age_seconds) if settings.verify_max_age_seconds else None,
         min_face_match_threshold=scale_threshold(settings.credential_min_face_match_confidence),
+        zk_trusted_keys=tuple(zk_trusted_key(entry) for entry in settings.zk_trusted_keys),
     )
+
+
+def zk_trusted_key(entry: str) -> tuple[str, int, int]:
+    """``DID=x:y`` (validated by the settings) as (DID, x, y)."""
+    did, _, point = entry.rpartition("=")
+    x, _, y = point.partition(":")
+    return did, int(x), int(y)
 
 
 def issuer_store(settings: Settings) -> IssuerStore:

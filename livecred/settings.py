@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         default_factory=lambda: ["self"],
         description="Comma-separated issuer DIDs whose credentials verify; 'self' = this service's DID.",
     )
+    zk_trusted_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated BabyJubJub keys trusted for zero-knowledge presentations, each "
+        "'DID=x:y' (decimal coordinates), besides those in trusted did:web issuers' documents; the only way "
+        "to trust a did:key issuer's (docs/zk-presentations.md).",
+    )
     verify_status: Literal["strict", "lenient"] = Field(
         "strict",
         description="strict: a status that cannot be checked (or a LivenessCredential without one) fails; "
@@ -365,6 +371,18 @@ class Settings(BaseSettings):
             raise ValueError("LIVECRED_TRUSTED_ISSUERS: comma-separated DIDs (no fragments) or 'self'")
         return value
 
+    @field_validator("zk_trusted_keys", mode="before")
+    @classmethod
+    def _split_zk_trusted_keys(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("zk_trusted_keys")
+    @classmethod
+    def _valid_zk_trusted_keys(cls, value: list[str]) -> list[str]:
+        if any(not _ZK_KEY.fullmatch(v) for v in value):
+            raise ValueError("LIVECRED_ZK_TRUSTED_KEYS: comma-separated 'DID=x:y' with decimal coordinates")
+        return value
+
     @field_validator("outbound_allow_hosts", mode="before")
     @classmethod
     def _split_allow_hosts(cls, value: object) -> object:
@@ -416,3 +434,7 @@ _ORIGIN = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# LIVECRED_ZK_TRUSTED_KEYS entries: a DID (no fragment), '=', then x:y in canonical decimal.
+_ZK_KEY = re.compile(r"did:[a-z0-9]+:[A-Za-z0-9._:%-]{1,1000}=(?:0|[1-9][0-9]{0,76}):(?:0|[1-9][0-9]{0,76})")

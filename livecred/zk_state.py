@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import Request
@@ -19,15 +20,23 @@ from fastapi import Request
 from livecred.settings import Settings
 from zk import (
     Artifacts,
+    ArtifactsUnavailable,
+    BabyJubJubPublicKey,
     FaceMatchProver,
     NodeWorker,
     NodeWorkerConfig,
+    PresentationProof,
+    PresentationRequest,
     ProofBackend,
+    ProverUnavailable,
     RemoteWorker,
     VerificationKey,
     ZKError,
+    load_presentation_key,
     load_verification_key,
 )
+from zk import VerificationResult as ZKResult
+from zk.presentation import check_presentation
 
 logger = logging.getLogger("livecred.api")
 
@@ -39,6 +48,8 @@ class ZKState:
     verifier_sol: str | None
     prover: FaceMatchProver | None
     error: ZKError | None  # why verification_key / prover are None
+    presentation_dir: str | None = None  # a deployment's own presentation artifacts (else the packaged)
+    _presentation_key: VerificationKey | None = field(default=None, init=False, repr=False)
 
     def require_key(self) -> VerificationKey:
         if self.verification_key is None:
@@ -67,6 +78,37 @@ class ZKState:
         if self.prover is not None:
             self.prover.close()
 
+    # holder presentations ------------------------------------------------------------------
+    def require_presentation_key(self) -> VerificationKey:
+        """The presentation circuit's verification key (read once); 503 while it cannot be read."""
+        key = self._presentation_key
+        if key is not None:
+            return key
+        try:
+            if self.presentation_dir:
+                key = load_presentation_key(f"{self.presentation_dir}/verification_key.json")
+            else:
+                key = load_presentation_key()
+        except OSError as exc:
+            raise ArtifactsUnavailable("the presentation verification key cannot be read") from exc
+        self._presentation_key = key
+        return key
+
+    def verify_presentation(
+        self, proof: PresentationProof, request: PresentationRequest, keys: Sequence[BabyJubJubPublicKey]
+    ) -> ZKResult:
+        """The presentation checks with the worker doing the pairing (``ProverError`` when it
+        cannot: the caller falls back to the pure-Python verifier)."""
+        if self.prover is None:
+            raise ProverUnavailable("no prover worker")
+        reasons = check_presentation(proof, request, keys)
+        if reasons:
+            return ZKResult.of(reasons)
+        vk = self.require_presentation_key().to_json()
+        signals = [str(s) for s in proof.public_signals]
+        ok = self.prover.backend.verify(vk, proof.proof.to_snarkjs(), signals)
+        return ZKResult.of(() if ok else ("proof_invalid",))
+
 
 def _backend(settings: Settings, artifacts: Artifacts) -> ProofBackend:
     if settings.zk_service_url:
@@ -82,6 +124,7 @@ def _backend(settings: Settings, artifacts: Artifacts) -> ProofBackend:
 def start_zk(settings: Settings) -> ZKState:
     start = time.perf_counter()
     artifacts = Artifacts.at(settings.zk_artifacts_dir) if settings.zk_artifacts_dir else Artifacts.packaged()
+    presentation_dir = str(settings.zk_artifacts_dir / "presentation") if settings.zk_artifacts_dir else None
     try:
         artifacts.check()
         key = load_verification_key(artifacts.verification_key if settings.zk_artifacts_dir else None)
@@ -89,7 +132,7 @@ def start_zk(settings: Settings) -> ZKState:
     except (ZKError, OSError) as exc:
         error = exc if isinstance(exc, ZKError) else ZKError(f"cannot read the zk artifacts: {exc}")
         logger.error("zk artifacts unavailable: %s", error.message)
-        return ZKState(artifacts, None, None, None, error)
+        return ZKState(artifacts, None, None, None, error, presentation_dir=presentation_dir)
     prover = FaceMatchProver(_backend(settings, artifacts), key)
     try:
         prover.start()
@@ -98,7 +141,7 @@ def start_zk(settings: Settings) -> ZKState:
         logger.error("zk prover not ready: %s", exc.message)
     else:
         logger.info("zk prover ready in %.0f ms", (time.perf_counter() - start) * 1000)
-    return ZKState(artifacts, key, sol, prover, None)
+    return ZKState(artifacts, key, sol, prover, None, presentation_dir=presentation_dir)
 
 
 def get_zk(request: Request) -> ZKState:

@@ -39,7 +39,8 @@ from tests.conftest import MODELS_DIR
 from tests.wallet.people import Facts, Person
 from wallet import PRE_AUTHORIZED_GRANT
 from wallet.sessions import liveness_sessions
-from zk import nonce_to_field
+from wallet.zk_claims import zk_session_claims
+from zk import SCALAR_FIELD_ORDER, SignedClaim, checks_mask, credential_id_hash, nonce_to_field, poseidon
 
 CHALLENGES = "smile,blink,turn_right"
 AUD = "http://127.0.0.1:5003"
@@ -129,6 +130,7 @@ def issued(client: TestClient, clock: VirtualClock) -> dict[str, Any]:
     proof = holder.proof(session["nonce"], session["holderProof"]["aud"])
     answer = client.post(f"/sessions/{session['sessionId']}/credential", json={"holderProof": proof})
     assert answer.status_code == 201, answer.text
+    holder.keep(answer.json()["credential"], answer.json().get("zkClaimOpening"))
     return {"holder": holder, "session": session, "result": result, "credential": answer.json()["credential"]}
 
 
@@ -171,7 +173,7 @@ def test_the_server_drives_the_take_and_a_credential_verifies(client: TestClient
     assert result["credentialOfferUri"].startswith("openid-credential-offer://?credential_offer=")
     subject = vc["credentialSubject"]
     assert subject["id"] == holder.did and subject["deviceType"] == "mobile" and subject["timestamp"]
-    liveness, zk_proof = vc["evidence"]
+    liveness, zk_proof, _claim = vc["evidence"]
     challenges = {c["type"] for c in checks["challenges"]}
     expected = {"antispoof", *challenges, "same_person", "face_match"} | (
         {"3d_turn"} if "turn_right" in challenges else set()
@@ -184,6 +186,50 @@ def test_the_server_drives_the_take_and_a_credential_verifies(client: TestClient
     verdict = client.post("/credentials/verify", json={"verifiableCredential": vc}).json()
     assert verdict["verified"], verdict
     assert {"proof", "schema", "status", "evidence"} <= set(verdict["checks"])
+
+
+def test_the_credential_carries_a_signed_claim_and_the_holder_its_opening(
+    client: TestClient, issued: dict[str, Any]
+) -> None:
+    vc, holder = issued["credential"], issued["holder"]
+    _, zk_proof, entry = vc["evidence"]
+    signed = SignedClaim.from_json(entry)
+    assert signed.verify()
+    issuer = client.get("/issuer").json()
+    bjj = next(m for m in issuer["didDocument"]["verificationMethod"] if m["type"] == "BabyJubJubKey2026")
+    assert signed.verification_method == bjj["id"] == f"{issuer['did']}#bjj-1"
+    assert signed.public_key.to_json() == bjj["publicKeyBabyJubJub"] == entry["publicKey"]
+    claim = signed.claim
+    # The holder's opening opens the claim's commitment, which is the Groth16 proof's.
+    opening = holder.opening
+    assert opening is not None and set(opening) == {"score", "salt"}
+    assert claim.score_commitment == poseidon([int(opening["score"]), int(opening["salt"])])
+    assert str(claim.score_commitment) == zk_proof["commitment"]
+    assert int(opening["score"]) >= zk_proof["threshold"]  # the scripted judge's 0.91
+    assert claim.holder_commitment == holder.commitment
+    assert claim.credential_id_hash == credential_id_hash(vc["id"])
+    assert claim.checks & checks_mask(["antispoof", "challenges", "same_person", "face_match"]) == checks_mask(
+        ["antispoof", "challenges", "same_person", "face_match"]
+    )
+    # The opening is the holder's alone: never inside the credential, never in the session's status.
+    assert opening["salt"] not in json.dumps(vc)
+    status = client.get(f"/sessions/{issued['session']['sessionId']}").text
+    assert opening["salt"] not in status
+
+
+def test_a_holder_commitment_is_validated(client: TestClient) -> None:
+    holder = Holder()
+    for bad in ("", "abc", "-5", "007", str(SCALAR_FIELD_ORDER), "1" * 81, 5):
+        c_nonce = client.post("/nonce").json()["c_nonce"]
+        body = {
+            "holderDid": holder.did,
+            "deviceType": "desktop",
+            "holderProof": holder.proof(c_nonce, AUD),
+            "zkHolderCommitment": bad,
+        }
+        refused = client.post("/sessions", json=body)
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.json()["code"] in ("invalid_zk_holder_commitment", "invalid_request"), refused.text
 
 
 def test_the_client_never_gets_a_score(client: TestClient, clock: VirtualClock) -> None:
@@ -265,6 +311,11 @@ def test_the_database_keeps_verdicts_only(client: TestClient, issued: dict[str, 
     assert row["face_match_proof"] is None  # the public proof is dropped once it is in the credential
     assert "face_match" in row["checks"].split(",") and "antispoof" in row["checks"].split(",")
     assert all(len(str(v)) < 600 for v in row.values())  # no image, no embedding
+    with engine.connect() as conn:  # the claim's opening (the score) is gone with the issuance
+        kept = conn.execute(
+            select(zk_session_claims).where(zk_session_claims.c.session_id == issued["session"]["sessionId"])
+        ).all()
+    assert kept == []
 
 
 def test_openid4vci_pre_authorized_flow(client: TestClient, clock: VirtualClock) -> None:
@@ -315,6 +366,11 @@ def test_openid4vci_pre_authorized_flow(client: TestClient, clock: VirtualClock)
     assert answer.status_code == 200, answer.text
     vc = answer.json()["credentials"][0]["credential"]
     assert vc["credentialSubject"]["id"] == holder.did
+    # No face match: the claim commits to score 0, and the holder gets that opening once.
+    opening = answer.json()["zkClaimOpening"]
+    claim = SignedClaim.from_json(vc["evidence"][-1]).claim
+    assert opening["score"] == "0" and claim.score_commitment == poseidon([0, int(opening["salt"])])
+    assert not claim.checks & checks_mask(["face_match"])
     assert client.post("/credentials/verify", json={"verifiableCredential": vc}).json()["verified"]
     # The token and the session are spent: no second credential by either route.
     assert request(holder.proof(client.post("/nonce").json()["c_nonce"], AUD)).status_code == 401

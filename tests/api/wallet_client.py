@@ -24,6 +24,7 @@ from did.jws import sign_jws
 from tests.capture.driver import VirtualClock, encode_jpeg, run_capture
 from tests.wallet.people import Facts, Person
 from wallet import PROOF_JWT_TYPE
+from zk import holder_commitment, random_field_element
 
 ACTIONS = ("", "smile", "blink", "turn_left", "turn_right", "look_up", "open_mouth")
 PROBLEMS = ("", "repeated_frame", "discontinuity", "multiple_faces")
@@ -31,10 +32,21 @@ FPS = 12.0
 
 
 class Holder:
+    """A wallet's holder: a DID key, and the secret of its zero-knowledge claims (it sends only
+    ``Poseidon(secret)``, and keeps each credential with its claim's opening)."""
+
     def __init__(self) -> None:
         self.key = Ed25519KeyPair.generate()
         self.did = did_key_from_public_key(self.key.public_key)
         self.kid = f"{self.did}#{self.key.public_key.multibase}"
+        self.secret = random_field_element()
+        self.commitment = holder_commitment(self.secret)
+        self.credential: dict[str, Any] | None = None
+        self.opening: dict[str, str] | None = None
+
+    def keep(self, credential: dict[str, Any], opening: dict[str, str] | None) -> None:
+        """Keep an issued credential and its claim's opening (``zkClaimOpening``) as a wallet would."""
+        self.credential, self.opening = credential, opening
 
     def proof(self, nonce: str, aud: str, *, key: Ed25519KeyPair | None = None, iat: float | None = None) -> str:
         claims = {"aud": aud, "iat": int(time.time() if iat is None else iat), "nonce": nonce}
@@ -42,9 +54,16 @@ class Holder:
 
 
 def open_session(
-    client: TestClient, holder: Holder, *, face_match: bool = False, device: str = "desktop", aud: str | None = None
+    client: TestClient,
+    holder: Holder,
+    *,
+    face_match: bool = False,
+    device: str = "desktop",
+    aud: str | None = None,
+    zk: bool = True,
 ) -> Any:
-    """``POST /nonce`` then ``POST /sessions`` with a key proof over that c_nonce (the response)."""
+    """``POST /nonce`` then ``POST /sessions`` with a key proof over that c_nonce (the response);
+    with ``zk``, the holder's commitment asks for a zero-knowledge claim in the credential."""
     c_nonce = client.post("/nonce").json()["c_nonce"]
     audience = aud or client.get("/.well-known/openid-credential-issuer").json()["credential_issuer"]
     body = {
@@ -53,6 +72,8 @@ def open_session(
         "holderProof": holder.proof(c_nonce, audience),
         "options": {"faceMatch": face_match},
     }
+    if zk:
+        body["zkHolderCommitment"] = str(holder.commitment)
     return client.post("/sessions", json=body)
 
 
