@@ -31,17 +31,22 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-import uvicorn
+# The repository first: run as a script, bench/ is on the path and its fhe.py would shadow fhe.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from livecred import Settings, create_app
-from zk import (
+import httpx  # noqa: E402
+import uvicorn  # noqa: E402
+
+from livecred import Settings, create_app  # noqa: E402
+from zk import (  # noqa: E402
     Artifacts,
     BabyJubJubKey,
     BabyJubJubPublicKey,
@@ -52,7 +57,7 @@ from zk import (
     credential_id_hash,
     poseidon,
 )
-from zk.presentation import load_presentation_key, verify_presentation_proof
+from zk.presentation import load_presentation_key, verify_presentation_proof  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 TARGET_S = 3.0
@@ -201,7 +206,7 @@ def node_runs(runs: int, single_thread: bool) -> list[float]:
     zkey = next(folder.glob("*_final.zkey"))
     now = int(time.time())
     credential, opening, secret = holding(now)
-    module = json.dumps((Path(__file__).resolve().parents[1] / "livecred" / "web" / "zkholder.js").as_uri())
+    module = json.dumps((ROOT / "livecred" / "web" / "zkholder.js").as_uri())
     script = f"""
         import {{ buildInputs, parseRequest }} from {module};
         const [credential, opening, secret, request] = JSON.parse(process.argv[1]);

@@ -5,13 +5,14 @@
 // Where things live: the holder secret is kept in localStorage beside the wallet key, per DID, and
 // forgotten with it: it is no more sensitive than that key, and keeping it is what lets a holder
 // prove with a credential it received earlier and show verifiers the same per-scope pseudonym
-// across credentials. The credential and its opening {score, salt} stay in the page's memory only
-// (as the credential always did): the opening carries the face-match score, which should not
-// outlive the tab.
+// across credentials. The credential and its opening {score, salt} are kept in sessionStorage:
+// the opening is given once, so losing it to a reload would make the credential useless for
+// proofs, but it carries the face-match score, which should not outlive the tab.
 
 import { poseidon, SCALAR_FIELD_ORDER } from "./poseidon.js";
 
 const SECRET_PREFIX = "livecred.zk.holderSecret.";
+const HELD_PREFIX = "livecred.zk.held.";
 const MAX_SCORE = 10000n;
 const MAX_TIME = 1n << 40n;
 
@@ -53,6 +54,24 @@ export function holderSecretFor(did, storage = localStorage) {
 
 export function forgetHolderSecret(did, storage = localStorage) {
   if (did) storage.removeItem(SECRET_PREFIX + did);
+}
+
+// The credential this tab holds for the DID, with its claim's opening: {credential, opening}.
+export function keepHolding(did, held, storage = sessionStorage) {
+  storage.setItem(HELD_PREFIX + did, JSON.stringify({ credential: held.credential, opening: held.opening || null }));
+}
+
+export function heldBy(did, storage = sessionStorage) {
+  try {
+    const held = JSON.parse(storage.getItem(HELD_PREFIX + did) || "null");
+    return held && held.credential && typeof held.credential === "object" ? held : null;
+  } catch {
+    return null;
+  }
+}
+
+export function forgetHolding(did, storage = sessionStorage) {
+  if (did) storage.removeItem(HELD_PREFIX + did);
 }
 
 function field(value, what, bound = SCALAR_FIELD_ORDER) {
