@@ -46,6 +46,7 @@ from issuer.credential import (
 )
 from issuer.database import database_engine
 from issuer.idempotency import IdempotencyStore, parse_idempotency_key
+from issuer.liveness_claims import BABYJUBJUB_KEY_INFO, ClaimCommitments, derive_babyjubjub_key
 from issuer.outcomes import EVIDENCE_MEANING, CheckOutcome, VerificationResult
 from issuer.policy import STATUS_MODES, StatusMode, VerificationPolicy
 from issuer.presentations import PresentationVerifier
@@ -71,8 +72,17 @@ from issuer.signed_view import signed_view
 from issuer.status_check import StatusListSource
 from issuer.store import PURPOSES, CredentialRecord, IssuerStore, StatusPosition
 from issuer.verify import CredentialVerifier, EvidenceChecker
+from issuer.zk_presentations import (
+    RequestSpec,
+    TrustedIssuerKeys,
+    TrustedKey,
+    ZKPresentationResult,
+    ZKPresentationVerifier,
+)
+from issuer.zk_requests import ZKRequestStore
 
 __all__ = [
+    "BABYJUBJUB_KEY_INFO",
     "CREDENTIALS_V1",
     "CREDENTIALS_V2",
     "DATA_INTEGRITY_V2",
@@ -95,6 +105,7 @@ __all__ = [
     "CanonicalizationTooComplex",
     "ChallengeStore",
     "CheckOutcome",
+    "ClaimCommitments",
     "ComplexityLimits",
     "ContextLoader",
     "ContextNotAllowed",
@@ -118,6 +129,7 @@ __all__ = [
     "PresentationVerifier",
     "ProofCheck",
     "RemoteStatusSource",
+    "RequestSpec",
     "SchemaValidationError",
     "StatusChangeRefused",
     "StatusListNotFound",
@@ -125,10 +137,15 @@ __all__ = [
     "StatusMode",
     "StatusPosition",
     "StoreUnavailable",
+    "TrustedIssuerKeys",
+    "TrustedKey",
     "UndefinedTerms",
     "UnsupportedProofType",
     "VerificationPolicy",
     "VerificationResult",
+    "ZKPresentationResult",
+    "ZKPresentationVerifier",
+    "ZKRequestStore",
     "add_proof",
     "bit_at",
     "bits_from_indexes",
@@ -140,6 +157,7 @@ __all__ = [
     "create_proof",
     "database_engine",
     "decode_list",
+    "derive_babyjubjub_key",
     "encode_list",
     "expand_strict",
     "face_match_proof_evidence",

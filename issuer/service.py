@@ -28,13 +28,7 @@ from did import (
     did_key_from_public_key,
     single_key_document,
 )
-from issuer._exceptions import (
-    CredentialTooComplex,
-    InvalidCredential,
-    IssuerKeyError,
-    SchemaValidationError,
-    UnsupportedProofType,
-)
+from issuer._exceptions import CredentialTooComplex, InvalidCredential, SchemaValidationError, UnsupportedProofType
 from issuer.bitstring import bits_from_indexes, encode_list
 from issuer.canonical import canonicalize
 from issuer.challenges import ChallengeStore
@@ -60,9 +54,9 @@ from issuer.proofs import EDDSA_RDFC_2022, PROOF_TYPES, create_proof, with_suite
 from issuer.schema import is_vc2, schema_errors
 from issuer.store import IssuerStore, StatusPosition
 from issuer.verify import CredentialVerifier, EvidenceChecker, VerificationResult
-from issuer.zk_presentations import TrustedIssuerKeys, TrustedKey
+from issuer.zk_presentations import TrustedKey, trusted_issuer_keys
 from issuer.zk_requests import ZKRequestStore
-from zk import BabyJubJubPublicKey, ZKError, checks_mask
+from zk import BabyJubJubPublicKey, checks_mask
 
 STATUS_PATH = "/status/"
 
@@ -184,13 +178,8 @@ class Issuer:
         # Zero-knowledge presentations (issuer/zk_presentations.py): requests made here, and the
         # BabyJubJub keys whose claims count.
         self.zk_requests = ZKRequestStore(store.engine, clock=clock)
-        try:
-            pinned = [TrustedKey(did, BabyJubJubPublicKey(x, y)) for did, x, y in config.zk_trusted_keys]
-        except ZKError as exc:
-            raise IssuerKeyError(f"a pinned BabyJubJub key is not valid: {exc.message}") from exc
-        self.zk_keys = TrustedIssuerKeys(
-            self.resolver, trusted, own=TrustedKey(self.did, self.babyjubjub_public_key), pinned=pinned
-        )
+        own = TrustedKey(self.did, self.babyjubjub_public_key)
+        self.zk_keys = trusted_issuer_keys(self.resolver, trusted, own, config.zk_trusted_keys)
         self._lists: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lists_lock = threading.Lock()
 

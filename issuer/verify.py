@@ -11,7 +11,9 @@ Checks, each ``passed``, ``failed`` or ``unchecked`` (with the reason code, see 
 - ``validity``  issuanceDate / validFrom not in the future, expirationDate / validUntil not past,
                 and, with a policy ``max_age``, the liveness check itself recent enough;
 - ``status``    each Bitstring Status List entry (``issuer.status_check``);
-- ``evidence``  each Groth16 face-match proof, through the ``zk`` checker when one is given.
+- ``evidence``  each Groth16 face-match proof, through the ``zk`` checker when one is given;
+- ``zkClaim``   the ``LivenessClaimSignature`` a holder presents in zero knowledge, when there is
+                one: its signature, its key (the issuer's) and its fields (``issuer.claim_check``).
 
 Order and cost: the proof's shape, then the issuer policy, then the key (through the resolver),
 the structural caps, canonicalisation and the signature. An untrusted issuer's credential does no
@@ -29,6 +31,7 @@ from typing import Any, Protocol
 
 from did import DIDResolver, Ed25519PublicKey, FetchBusy
 from issuer._exceptions import CredentialTooComplex
+from issuer.claim_check import check_claim_evidence
 from issuer.contexts import ContextLoader
 from issuer.credential import CREDENTIAL_TYPE, parse_datetime
 from issuer.outcomes import EVIDENCE_MEANING, CheckOutcome, VerificationResult, issuer_id, types_of
@@ -135,7 +138,18 @@ class CredentialVerifier:
         if status is not None:
             outcomes.append(status)
         outcomes.extend(self._evidence(signed, policy))
+        outcomes.extend(self._claim(signed, issuer))
         return VerificationResult(tuple(outcomes), cred_id, issuer, word, trusted)
+
+    def _claim(self, view: dict[str, Any], issuer: str | None) -> list[CheckOutcome]:
+        try:
+            return check_claim_evidence(view, issuer, self.resolver)
+        except FetchBusy:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a verdict, never an exception, for a bad credential
+            return [
+                CheckOutcome("zkClaim", "failed", f"could not be checked ({type(exc).__name__})", "evidence_invalid")
+            ]
 
     # individual checks -----------------------------------------------------------------------
     def _proof(self, credential: dict[str, Any], issuer: str | None, policy: VerificationPolicy) -> CheckOutcome:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from did import BABYJUBJUB_KEY_TYPE, DIDError, DIDResolver, FetchBusy, InvalidKey
+from issuer._exceptions import IssuerKeyError
 from issuer.zk_requests import StoredRequest, ZKRequestStore
 from zk import (
     CHECK_BITS,
@@ -45,6 +46,7 @@ from zk import (
     verify_presentation_proof,
 )
 from zk import VerificationResult as ZKResult
+from zk.presentation import check_presentation
 
 __all__ = [
     "DEFAULT_REQUIRED_CHECKS",
@@ -54,6 +56,7 @@ __all__ = [
     "TrustedKey",
     "ZKPresentationResult",
     "ZKPresentationVerifier",
+    "trusted_issuer_keys",
 ]
 
 # A request's public inputs, as decimal strings in its JSON (the names of the circuit's signals).
@@ -121,6 +124,21 @@ class TrustedIssuerKeys:
             except (DIDError, InvalidKey, ZKError):
                 continue  # not authorised for assertions, or not a valid key: it does not count
         return keys
+
+
+def trusted_issuer_keys(
+    resolver: DIDResolver,
+    issuers: Iterable[str],
+    own: TrustedKey,
+    pinned: Iterable[tuple[str, int, int]] = (),
+) -> TrustedIssuerKeys:
+    """The keys an issuer's configuration trusts; a pinned key that is not a valid BabyJubJub
+    key stops the service (``IssuerKeyError``) rather than being ignored."""
+    try:
+        keys = [TrustedKey(did, BabyJubJubPublicKey(x, y)) for did, x, y in pinned]
+    except ZKError as exc:
+        raise IssuerKeyError(f"a pinned BabyJubJub key is not valid: {exc.message}") from exc
+    return TrustedIssuerKeys(resolver, issuers, own=own, pinned=keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +268,12 @@ class ZKPresentationVerifier:
             except ProverError:
                 result = None  # the worker is down: the pure-Python verifier decides
         if result is None:
-            result = verify_presentation_proof(proof, self.verification_key(), asked, keys)
+            # The checks before the pairing need no key: a proof for another request is refused
+            # even where the circuit's artifacts are missing.
+            early = check_presentation(proof, asked, keys)
+            result = (
+                ZKResult.of(early) if early else verify_presentation_proof(proof, self.verification_key(), asked, keys)
+            )
         if not result.verified:
             return ZKPresentationResult(False, tuple(result.reasons), stored.id)
         if not self.requests.consume(stored.id):  # a racing copy of the same proof won

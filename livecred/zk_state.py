@@ -89,8 +89,12 @@ class ZKState:
                 key = load_presentation_key(f"{self.presentation_dir}/verification_key.json")
             else:
                 key = load_presentation_key()
-        except OSError as exc:
-            raise ArtifactsUnavailable("the presentation verification key cannot be read") from exc
+        except (OSError, ZKError) as exc:
+            # The cause names a path of this machine: the log gets it, the client does not.
+            logger.error("presentation verification key unavailable: %s", getattr(exc, "message", exc))
+            raise ArtifactsUnavailable(
+                "the presentation verification key is not available; run `livecred zk build --circuit presentation`"
+            ) from exc
         self._presentation_key = key
         return key
 

@@ -63,6 +63,7 @@ SLOW_MODULES = frozenset(
         "tests/api/test_request_logs.py",
         "tests/api/test_fhe_routes.py",
         "tests/api/test_zk_api.py",
+        "tests/api/test_zk_presentations.py",  # real presentation proofs through the Node worker
         "tests/liveness/test_stream.py",
         "tests/api/test_openapi_statuses.py",
         "tests/fhe/test_bounded_loading.py",

@@ -46,7 +46,7 @@ REASONS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class VerificationResult:
-    """The verdict on a face-match proof; ``reasons`` is empty exactly when ``verified``."""
+    """The verdict on a proof (face-match or presentation); ``reasons`` is empty exactly when ``verified``."""
 
     verified: bool
     reasons: tuple[str, ...]

@@ -14,16 +14,27 @@ import copy
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
-from issuer.zk_presentations import request_from_json
+from did import DIDDocument, DIDResolver, KeyDIDResolver
+from issuer.zk_presentations import (
+    RequestSpec,
+    TrustedIssuerKeys,
+    TrustedKey,
+    ZKPresentationVerifier,
+    request_from_json,
+)
 from livecred import Settings, create_app
+from livecred.issuer_setup import issuer_config
 from livecred.routes import capture as capture_route
 from tests.api.test_sessions import ID_CARD, Takes, _settings
 from tests.api.wallet_client import Holder, VirtualClock, capture, encode_png, open_session, person_frames
+from tests.conftest import MODELS_DIR
 from tests.wallet.people import Person
 from zk import (
     Artifacts,
@@ -380,3 +391,53 @@ def test_a_request_is_the_verifiers_choices_and_a_fresh_nonce(client: TestClient
     assert int(request["nonce"]) > 0 and request["id"].startswith("zkr_")
     assert request["verificationKey"] == f"{AUD}/zk/presentation/verification-key"
     assert client.post(REQUESTS, json={}).json()["nonce"] != request["nonce"]  # fresh every time
+
+
+# configuration -----------------------------------------------------------------------------------
+def test_pinned_keys_are_parsed_and_validated(tmp_path: Path) -> None:
+    other = BabyJubJubKey.from_seed(b"p" * 32).public_key
+    entry = f"did:key:z6MkfQ7oYZC8rEzX8cGLWTTs6bqfMxx22mGmT7kGJ2Ayj9qd={other.x}:{other.y}"
+    settings = Settings(models_dir=MODELS_DIR, state_dir=tmp_path, zk_trusted_keys=f" {entry} ,")
+    assert settings.zk_trusted_keys == [entry]
+    assert issuer_config(settings).zk_trusted_keys == (
+        ("did:key:z6MkfQ7oYZC8rEzX8cGLWTTs6bqfMxx22mGmT7kGJ2Ayj9qd", other.x, other.y),
+    )
+    for bad in ("did:web:a.example=1", "did:web:a.example#bjj-1=1:2", "x=1:2", "did:web:a.example=01:2"):
+        with pytest.raises(ValidationError):
+            Settings(models_dir=MODELS_DIR, state_dir=tmp_path, zk_trusted_keys=bad)
+    with TestClient(create_app(settings)) as pinned:
+        keys = pinned.post(REQUESTS, json={}).json()["issuerKeys"]
+    assert {"issuer": entry.split("=")[0], "publicKey": other.to_json()} in keys
+
+
+def test_the_pure_python_verifier_agrees_with_the_worker(
+    client: TestClient, holder: Holder, prover: PresentationProver
+) -> None:
+    # Without the worker (fast_verify None) py_ecc does the pairing: the same verdicts.
+    issuer = client.app.state.issuer  # type: ignore[attr-defined]
+    verifier = ZKPresentationVerifier(
+        issuer.zk_requests, issuer.zk_keys, load_presentation_key, min_threshold=6667, clock=issuer.clock
+    )
+    stored = verifier.create_request(RequestSpec(threshold=9000, scope="py"))
+    proof = _prove(prover, holder, stored.request)
+    forged = copy.deepcopy(proof)
+    forged["proof"]["pi_c"] = proof["proof"]["pi_a"]
+    assert verifier.verify(forged, request_id=stored.id).reasons == ("proof_invalid",)
+    result = verifier.verify(proof, request_id=stored.id)
+    assert result.verified and result.issuer == issuer.did
+    assert result.pseudonym == str(poseidon([holder.secret, domain_hash("py")]))
+
+
+def test_a_did_web_issuer_publishes_its_babyjubjub_key_and_a_verifier_trusts_it(tmp_path: Path) -> None:
+    settings = Settings(models_dir=MODELS_DIR, state_dir=tmp_path, issuer_domain="issuer.example.com", public_url=AUD)
+    with TestClient(create_app(settings)) as web:
+        published = web.get("/.well-known/did.json").json()
+        issuer = web.app.state.issuer  # type: ignore[attr-defined]
+    assert f"{AUD}/contexts/liveness/v1" in published["@context"]
+    method = next(m for m in published["verificationMethod"] if m["type"] == "BabyJubJubKey2026")
+    assert method["id"] == "did:web:issuer.example.com#bjj-1" and method["id"] in published["assertionMethod"]
+    assert method["publicKeyBabyJubJub"] == issuer.babyjubjub_public_key.to_json()
+    # Another verifier, trusting this did:web issuer, reads the key from the published document.
+    resolver = DIDResolver([KeyDIDResolver()], static={"did:web:issuer.example.com": DIDDocument.parse(published)})
+    keys = TrustedIssuerKeys(resolver, ["did:web:issuer.example.com"]).current()
+    assert keys == (TrustedKey("did:web:issuer.example.com", issuer.babyjubjub_public_key),)

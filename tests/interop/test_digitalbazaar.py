@@ -22,7 +22,9 @@ import pytest
 
 from issuer import Issuer, liveness_context
 from issuer.contexts import _CONTEXTS_DIR
+from issuer.liveness_claims import ClaimCommitments
 from tests.issuer.conftest import HOLDER, PUBLIC_URL, Clock, make_issuer
+from zk import holder_commitment, poseidon
 
 HERE = Path(__file__).resolve().parent
 
@@ -98,3 +100,20 @@ def test_vc2_credentials_verify_in_digital_bazaars_libraries(issuer: Issuer) -> 
     (result,) = digitalbazaar(issuer, [vc])
     assert result == {"verified": True, "statusTypeMatches": True, "status": False, "error": None}, result
     assert issuer.verify(vc).verified
+
+
+def test_a_credential_with_a_zero_knowledge_claim_verifies_in_digital_bazaars_libraries(issuer: Issuer) -> None:
+    # The LivenessClaimSignature entry's claim, key and signature are @json literals: Digital
+    # Bazaar's JSON-LD processor must canonicalise them as we do, or the signature would not hold.
+    commitments = ClaimCommitments(poseidon([9100, 4242]), holder_commitment(77))
+    unsigned = issuer.liveness_credential(
+        holder_did=HOLDER, device_type="mobile", checks=["antispoof", "face_match"], zk_claim=commitments
+    )
+    vc = issuer.issue(unsigned)
+    tampered = json.loads(json.dumps(vc))
+    entry = next(e for e in tampered["evidence"] if e["type"] == "LivenessClaimSignature")
+    entry["claim"]["checks"] = "31"
+    ok, forged = digitalbazaar(issuer, [vc, tampered])
+    assert ok == {"verified": True, "statusTypeMatches": True, "status": False, "error": None}, ok
+    assert not forged["verified"]
+    assert issuer.verify(vc).verified and not issuer.verify(tampered).verified
