@@ -96,8 +96,8 @@ export function claimEvidence(credential) {
   return entry;
 }
 
-// The verifier's request: the statement's public inputs as field elements. Accepts the request
-// object itself or a JSON text of it.
+// The verifier's request (as POST zk/presentations/requests makes it): its id, the trusted issuer
+// keys, and the statement's public inputs as field elements. Accepts the object or its JSON text.
 export function parseRequest(input) {
   let request = input;
   if (typeof input === "string") {
@@ -110,7 +110,7 @@ export function parseRequest(input) {
   if (!request || typeof request !== "object" || Array.isArray(request)) {
     throw new ZkError("invalid_request", "the verifier's request must be a JSON object");
   }
-  const inputs = request.publicInputs && typeof request.publicInputs === "object" ? request.publicInputs : request;
+  const inputs = request; // POST zk/presentations/requests: the public inputs as decimal strings
   if (typeof request.id !== "string" || !request.id) throw new ZkError("invalid_request", "the request has no id");
   return {
     id: request.id,
