@@ -8,6 +8,9 @@ Rows:
 * ``prove, worker``: :class:`zk.PresentationProver` over the warm Node worker (witness +
   Groth16), median and p95 of ``--requests``; ``(inside worker)`` the worker's own time
   (target: <= 3 s);
+* ``CPU per proof``: the worker process's user + system CPU time per proof (Linux ``/proc``),
+  which, unlike wall time, does not depend on what else the machine runs; with enough idle
+  cores the wall time approaches it divided by the cores snarkjs uses;
 * ``prove, snarkjs CLI``: ``snarkjs groth16 fullprove`` as a fresh process (what a holder pays
   without a warm worker: Node start, wasm compile, zkey load);
 * ``verify, worker`` (snarkjs pairing) and ``verify, py_ecc`` (pure Python).
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -70,6 +74,15 @@ def timed(job: Callable[[], object], n: int) -> list[float]:
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """user + system CPU seconds of a process so far (Linux only)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def mb(path: Path) -> float:
@@ -130,9 +143,14 @@ def main() -> int:
             )
             inside.append(made.backend_ms)
 
+        cpu_before = cpu_seconds(worker.pid)
         samples = timed(prove, args.requests)
+        cpu_after = cpu_seconds(worker.pid)
         rows.append(("prove, worker", len(samples), statistics.median(samples), p95(samples)))
         rows.append(("  (inside worker)", len(inside), statistics.median(inside), p95(inside)))
+        if cpu_before is not None and cpu_after is not None:
+            cpu_ms = (cpu_after - cpu_before) / len(samples) * 1000
+            rows.append(("  CPU per proof (mean)", len(samples), cpu_ms, cpu_ms))
         trusted = [issuer.public_key]
         samples = timed(lambda: prover.verify(proof, request, trusted), args.requests)
         rows.append(("verify, worker", len(samples), statistics.median(samples), p95(samples)))
@@ -164,13 +182,14 @@ def main() -> int:
         rows.append(("prove, snarkjs CLI", len(samples), statistics.median(samples), p95(samples)))
 
     print()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'':24}{'jobs':>6}{'median ms':>12}{'p95 ms':>10}")
     for name, jobs, median, high in rows:
         print(f"{name:24}{jobs:>6}{median:>12.1f}{high:>10.1f}")
-    met = statistics.median(inside) <= TARGET_PROVE_MS and download <= TARGET_DOWNLOAD_MB
     print(
-        f"\ntargets (prove <= {TARGET_PROVE_MS / 1000:.0f} s, wasm + zkey <= {TARGET_DOWNLOAD_MB:.0f} MB): "
-        f"{'met' if met else 'NOT met'}"
+        f"\ntargets: wasm + zkey {download:.2f} MB (<= {TARGET_DOWNLOAD_MB:.0f} MB); proving "
+        f"{statistics.median(inside) / 1000:.2f} s wall here (<= {TARGET_PROVE_MS / 1000:.0f} s; depends on the load), "
+        f"CPU per proof is the load-independent bound for one idle core"
     )
     return 0
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from fhe._exceptions import InvalidKey, InvalidParameters, ModelMismatch, SecretKeyRefused
 from fhe._proto import ContextFields
-from fhe.models import Embedder, ModelSpec, unavailable_model
+from fhe.models import Embedder, ModelSpec, named_embedder
 from fhe.params import CKKSParams
 
 
 def resolve_model(model: Embedder | ModelSpec | str) -> tuple[ModelSpec, Embedder | None]:
     if isinstance(model, str):
-        raise unavailable_model(model)
+        embedder = named_embedder(model)
+        return embedder.spec, embedder
     if isinstance(model, ModelSpec):
         return model, None
     if isinstance(model, Embedder):

@@ -72,8 +72,8 @@ class CipherFace:
     ``CipherFace(model)`` builds a new key pair; :meth:`load` / :meth:`from_bytes` read a private
     key or a public context back. ``model`` is an :class:`Embedder` (needed for
     :meth:`securely_embed`), a :class:`ModelSpec` (encrypt vectors computed elsewhere), or a name:
-    CipherFace's ``VGG-Face``, ``Facenet`` and ``Facenet512`` are recognised but need the DeepFace
-    backend, which is not installed.
+    CipherFace's ``VGG-Face``, ``Facenet`` and ``Facenet512``, embedded through the DeepFace backend
+    when it is installed (:func:`fhe.models.named_embedder`).
 
     Not thread-safe: give each thread its own instance (loading one is cheap next to the work).
     """

@@ -14,8 +14,11 @@ A model calibrated as "same person when c >= t" therefore has the equivalent thr
 ``1 - t`` (cosine distance) and ``sqrt(2 - 2t)`` (euclidean distance), and every metric takes the
 same decision as the plaintext cosine rule (:meth:`ModelSpec.from_cosine_similarity`).
 
-CipherFace's model names ``VGG-Face``, ``Facenet`` and ``Facenet512`` are recognised; they need
-a DeepFace backend, which is not installed, and say so (:func:`unavailable_model`).
+CipherFace's model names ``VGG-Face``, ``Facenet`` and ``Facenet512`` (128, 512 and 4096 values)
+are provided by an installed backend, found through the ``livecred.fhe_embedders`` entry point
+(:func:`named_embedder`): livecred registers its DeepFace backend there (``livecred/fhe_deepface.py``),
+so fhe itself never imports an engine. Without one, the names say what is missing
+(:func:`unavailable_model`).
 """
 
 from __future__ import annotations
@@ -32,14 +35,18 @@ from fhe._exceptions import InvalidParameters, ModelBackendUnavailable, Unsuppor
 
 __all__ = [
     "DEEPFACE_MODELS",
+    "EMBEDDER_ENTRY_POINTS",
     "Embedder",
     "Metric",
     "ModelSpec",
+    "named_embedder",
     "unavailable_model",
 ]
 
 # CipherFace's recognition models; each needs DeepFace's Keras weights.
 DEEPFACE_MODELS = ("VGG-Face", "Facenet", "Facenet512")
+# Entry points named after a backend ("deepface"): a callable taking a model name, returning an Embedder.
+EMBEDDER_ENTRY_POINTS = "livecred.fhe_embedders"
 
 
 class Metric(StrEnum):
@@ -134,10 +141,24 @@ def unavailable_model(name: str) -> UnsupportedModel:
     """The error for a model given by name only: fhe itself ships no embedding function."""
     if name in DEEPFACE_MODELS:
         return ModelBackendUnavailable(
-            f"the recognition model {name!r} needs the DeepFace backend, which is not installed; "
-            "use the engine's default model (MobileFaceNet) instead"
+            f"the recognition model {name!r} needs the DeepFace backend, which is not installed "
+            "(pip install 'livecred[deepface]'); or use the engine's default model (MobileFaceNet)"
         )
     known = ", ".join(DEEPFACE_MODELS)
     return UnsupportedModel(
         f"unknown recognition model {name!r}: pass an Embedder or a ModelSpec (CipherFace names: {known})"
     )
+
+
+def named_embedder(name: str) -> Embedder:
+    """The :class:`Embedder` for one of CipherFace's model names, from the backend that provides it."""
+    if name not in DEEPFACE_MODELS:
+        raise unavailable_model(name)
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=EMBEDDER_ENTRY_POINTS, name="deepface"):
+        embedder = entry.load()(name)
+        if not isinstance(embedder, Embedder):
+            raise TypeError(f"the {entry.value} entry point did not return an Embedder")
+        return embedder
+    raise unavailable_model(name)

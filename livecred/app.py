@@ -9,6 +9,7 @@ missing models, and face endpoints answer 503 with the command that fixes it.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import AsyncIterator
@@ -47,6 +48,15 @@ from livecred.routes import zk_presentations as zk_presentation_routes
 from livecred.settings import Settings, get_settings
 from livecred.zk_state import start_zk
 from liveness import EngineConfig, FrameLimits, ImageLimits, ModelUnavailable, QualityConfig, load_default_engine
+from liveness.backends import (
+    DEFAULT_REGISTRY,
+    BackendNotStarted,
+    BackendRegistry,
+    Backends,
+    BackendSelection,
+    WorkerConfig,
+    assemble_engine,
+)
 from liveness.models import DEFAULT_ENGINE_MODELS, ModelStatus, ModelStore, RuntimeOptions
 from liveness.stream import StreamConfig
 from zk import scale_threshold
@@ -61,7 +71,7 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _build_state(app: FastAPI, settings: Settings) -> None:
+def _build_state(app: FastAPI, settings: Settings, registry: BackendRegistry | None = None) -> None:
     # uvicorn configures only its own loggers; without this, "engine ready" and "models missing"
     # lines would be lost (and LIVECRED_LOG_FORMAT=json turns every line into JSON).
     configure_logging(settings.log_format)
@@ -84,11 +94,10 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)
     state.rate_limits = build_rate_limits(settings, state.issuer)
     state.api_keys = ApiKeys(settings.api_keys.get_secret_value() if settings.api_keys else "")
-    state.wallet = build_wallet(
-        settings,
-        state.issuer,
-        engine_name=f"livecred {_version()} (YuNet, MiniFASNet V2+V1SE, MobileFaceNet, FaceMesh)",
-    )
+    # Unknown backend names stop start-up here; a backend that cannot start only makes /health not ready.
+    state.backends = build_backends(settings, registry)
+    state.backend_error = None
+    state.wallet = build_wallet(settings, state.issuer, engine_name=engine_name(state.backends))
     state.image_limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
     state.frame_limits = FrameLimits(
         max_frames=settings.max_frames,
@@ -126,15 +135,27 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.engine = None
     try:
         # Loading reads and verifies every model; only a failure needs the per-model detail.
-        state.engine = load_default_engine(
+        engine = load_default_engine(
             settings.models_dir,
             runtime=RuntimeOptions(intra_op_threads=settings.inference_threads),
             config=engine_config(settings),
             observer=app.state.metrics.observe_inference,
         )
+        if state.backends.isolated:
+            state.backends.start()  # the workers build their parts (TensorFlow, torch) in their own processes
+            engine = assemble_engine(
+                engine, state.backends, stream=state.stream_config, observer=app.state.metrics.observe_inference
+            )
+        state.engine = engine
     except ModelUnavailable as exc:
         state.model_status = store.status(DEFAULT_ENGINE_MODELS)
         state.missing_models = list(exc.missing)
+        logger.error("liveness engine not ready: %s", exc.message)
+        return
+    except BackendNotStarted as exc:
+        state.model_status = [ModelStatus(n, store.path_of(n), "ok", None) for n in DEFAULT_ENGINE_MODELS]
+        state.missing_models = list(exc.missing)
+        state.backend_error = exc
         logger.error("liveness engine not ready: %s", exc.message)
         return
     if settings.warm_up:
@@ -145,6 +166,27 @@ def _build_state(app: FastAPI, settings: Settings) -> None:
     state.model_status = [ModelStatus(n, store.path_of(n), "ok", None) for n in DEFAULT_ENGINE_MODELS]
     state.missing_models = []
     logger.info("liveness engine ready in %.0f ms", (time.perf_counter() - start) * 1000)
+
+
+def build_backends(settings: Settings, registry: BackendRegistry | None = None) -> Backends:
+    """The parts the settings select (not started); raises ``UnknownBackend`` for an unknown name."""
+    selection = BackendSelection(settings.detector, settings.recognition, settings.antispoof, settings.smile)
+    config = WorkerConfig(
+        timeout_s=settings.backend_timeout_seconds,
+        max_pending=settings.backend_max_queue,
+        start_timeout_s=settings.backend_start_timeout_seconds,
+        restart_backoff_s=min(1.0, settings.backend_restart_backoff_max_seconds),
+        restart_backoff_max_s=settings.backend_restart_backoff_max_seconds,
+        environment=dict(os.environ),  # the base a runtime's own variables are added to, in its worker only
+    )
+    return Backends(selection, settings.models_dir, registry=registry or DEFAULT_REGISTRY, config=config)
+
+
+def engine_name(backends: Backends) -> str:
+    """What the credential evidence names as the engine: the default parts and any backends."""
+    chosen = [f"{part}={a.name}" for part, a in backends.parts.items()]
+    selected = f"; {', '.join(chosen)}" if chosen else ""
+    return f"livecred {_version()} (YuNet, MiniFASNet V2+V1SE, MobileFaceNet, FaceMesh{selected})"
 
 
 def engine_config(settings: Settings) -> EngineConfig:
@@ -205,18 +247,21 @@ def body_policy(state: Any, path: str) -> BodyPolicy:
     return BodyPolicy(body_limit(state, path), pool)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; ``settings`` defaults to the environment (read at start-up)."""
+def create_app(settings: Settings | None = None, *, backend_registry: BackendRegistry | None = None) -> FastAPI:
+    """Build the app; ``settings`` defaults to the environment (read at start-up).
+    ``backend_registry`` replaces the registry of optional backends (tests add their own)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            _build_state(app, settings or get_settings())
+            _build_state(app, settings or get_settings(), backend_registry)
             yield
         finally:
-            # Also when start-up fails part-way: the zk worker is a process and must not outlive us.
+            # Also when start-up fails part-way: the zk and backend workers are processes and must
+            # not outlive us.
             app.state.engine = None
-            for part in (getattr(app.state, "issuer", None), getattr(app.state, "zk", None)):
+            parts = ("issuer", "zk", "backends")
+            for part in (getattr(app.state, name, None) for name in parts):
                 if part is not None:
                     part.close()
 

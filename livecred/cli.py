@@ -113,6 +113,13 @@ def models_fetch(
     ] = None,
     all_models: Annotated[bool, typer.Option("--all", help="Also fetch optional-backend models.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace files that already verify.")] = False,
+    backend: Annotated[
+        str, typer.Option("--backend", help="Whose weights: `default` (the engine's) or `deepface`.")
+    ] = "default",
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", help="With --backend deepface: only these models (Facenet512, Emotion, yunet ...)."),
+    ] = None,
 ) -> None:
     """Download each model from its pinned source (or copy it from --from), verify sha256, install atomically."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
@@ -123,6 +130,14 @@ def models_fetch(
     mirror = mirror or (
         Path(os.environ["LIVECRED_MODELS_MIRROR"]) if os.environ.get("LIVECRED_MODELS_MIRROR") else None
     )
+    if backend == "deepface":
+        from livecred.cli_deepface import fetch_deepface
+
+        fetch_deepface(_models_dir(models_dir), model or None, mirror=mirror, force=force)
+        return
+    if backend != "default" or model:
+        err_console.print("[red]error:[/] --backend is `default` or `deepface`; --model needs --backend deepface")
+        raise typer.Exit(2)
     store = ModelStore(_models_dir(models_dir))
     names = list(REGISTRY) if all_models else list(DEFAULT_ENGINE_MODELS)
     tasks: dict[str, TaskID] = {}

@@ -1,14 +1,17 @@
-"""``livecred zk``: install the Node toolchain, build the circuit and ceremony, verify proofs offline.
+"""``livecred zk``: install the Node toolchain, build the circuits and ceremonies, verify proofs offline.
 
-``verify`` and ``calldata`` are pure Python (py_ecc): they need neither Node.js nor the
-service, so a verifier can check a proof with nothing but this package and the published key.
+``verify``, ``verify-presentation`` and ``calldata`` are pure Python (py_ecc): they need neither
+Node.js nor the service, so a verifier can check a proof with nothing but this package and the
+published key.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,13 +19,21 @@ import typer
 from rich.console import Console
 
 from zk import (
+    PRESENTATION_REASONS,
+    BabyJubJubPublicKey,
     FaceMatchProof,
+    PresentationProof,
+    PresentationRequest,
     ZKError,
+    checks_mask,
+    domain_hash,
+    load_presentation_key,
     load_verification_key,
     nonce_to_field,
     scale_threshold,
     solidity_calldata,
     verify_face_match_proof,
+    verify_presentation_proof,
 )
 from zk.build import BuildOptions, build
 from zk.keys import CIRCUITS, PACKAGE_DIR
@@ -140,6 +151,65 @@ def verify(
     console.print("[red]not verified[/]")
     for reason in result.reasons:
         console.print(f"  {reason}: {REASONS.get(reason, '')}")
+    raise typer.Exit(1)
+
+
+def _trusted_key(value: str) -> BabyJubJubPublicKey:
+    match = re.fullmatch(r"([0-9]{1,78}):([0-9]{1,78})", value)
+    if match is None:
+        raise _fail(f"--trusted-key takes x:y in decimal, not {value[:40]!r}")
+    try:
+        return BabyJubJubPublicKey.from_json({"x": match.group(1), "y": match.group(2)})
+    except ZKError as exc:
+        raise _fail(f"--trusted-key {value[:40]}...: {exc.message}") from None
+
+
+@zk_app.command("verify-presentation")
+def verify_presentation(
+    proof_file: Annotated[Path, typer.Argument(help="Presentation proof JSON: {proof, publicSignals}.")],
+    trusted_key: Annotated[
+        list[str], typer.Option(help="A trusted issuer's BabyJubJub key as x:y (repeat for several).")
+    ],
+    min_confidence: Annotated[float, typer.Option(help="The requested threshold in [0, 1].", min=0.0, max=1.0)],
+    nonce: Annotated[str, typer.Option(help="The challenge the proof must be bound to (as sent).")],
+    not_before: Annotated[int, typer.Option(help="Earliest liveness check accepted, unix seconds.")],
+    at_time: Annotated[int | None, typer.Option(help="When the credential must still be valid (default: now).")] = None,
+    required_checks: Annotated[
+        str, typer.Option(help="Comma-separated checks: antispoof, challenges, same_person, 3d_turn, face_match.")
+    ] = "",
+    domain: Annotated[str | None, typer.Option(help="The verifier origin or client id the proof is bound to.")] = None,
+    scope: Annotated[int, typer.Option(help="The pseudonym scope asked for (0: none).", min=0)] = 0,
+    vk: Annotated[Path | None, typer.Option(help="Verification key (default: the packaged one).")] = None,
+) -> None:
+    """Verify a holder's presentation proof offline (pure Python): exit 0 when valid, 1 when not."""
+    keys = [_trusted_key(k) for k in trusted_key]
+    try:
+        data: Any = json.loads(proof_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise _fail(f"cannot read {proof_file}: {exc}") from None
+    try:
+        proof = PresentationProof.from_json(data)
+        key = load_presentation_key(vk)
+        request = PresentationRequest(
+            threshold=scale_threshold(min_confidence),
+            required_checks=checks_mask([c.strip() for c in required_checks.split(",") if c.strip()]),
+            not_before=not_before,
+            at_time=int(time.time()) if at_time is None else at_time,
+            nonce=nonce_to_field(nonce),
+            domain=domain_hash(domain) if domain is not None else 0,
+            scope=scope,
+        )
+    except ZKError as exc:
+        raise _fail(exc.message) from None
+    result = verify_presentation_proof(proof, key, request, keys)
+    if result.verified:
+        x, _ = proof.issuer_key
+        pseudonym = f", pseudonym {proof.pseudonym}" if scope else ""
+        console.print(f"[green]verified[/]: issuer key x={str(x)[:12]}..., request met{pseudonym}")
+        return
+    console.print("[red]not verified[/]")
+    for reason in result.reasons:
+        console.print(f"  {reason}: {PRESENTATION_REASONS.get(reason, '')}")
     raise typer.Exit(1)
 
 

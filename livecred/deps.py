@@ -28,6 +28,9 @@ T = TypeVar("T")
 def get_engine(request: HTTPConnection) -> LivenessEngine:
     engine: LivenessEngine | None = request.app.state.engine
     if engine is None:
+        backend_error = getattr(request.app.state, "backend_error", None)
+        if backend_error is not None:
+            raise backend_error  # a selected backend could not start: it names the backend and the fix
         missing = list(request.app.state.missing_models)
         raise ModelUnavailable(
             f"the liveness engine is not ready: models missing or corrupt ({', '.join(missing)}); {FETCH_HINT}",

@@ -68,6 +68,7 @@ from liveness import (
     LivenessError,
     ModelUnavailable,
 )
+from liveness.backends import BackendFailed, BackendUnavailable
 from wallet import (
     AttemptsExhausted,
     CaptureProtocolError,
@@ -109,6 +110,8 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (FaceQualityTooLow, 422),
     (InvalidFrameCount, 422),
     (ModelUnavailable, 503),
+    (BackendFailed, 503),  # the documented 503 of every face route; no 5xx beyond it
+    (BackendUnavailable, 503),
     (LivenessError, 400),
     (CanonicalizationTooComplex, 422),
     (CredentialTooComplex, 422),
@@ -215,7 +218,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
             extra[name] = getattr(exc, name)
     code = getattr(exc, "code", "error")
     message = getattr(exc, "message", code.replace("_", " "))
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LockedOut) else None
+    # A lockout and a backend worker that is down, busy or restarting know when to come back.
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LockedOut | BackendUnavailable) else None
     status = status_for(exc)
     return JSONResponse(
         status_code=status, content=error_body(code, message, **extra), headers=retry_headers(status, headers)

@@ -124,6 +124,15 @@ class ComponentHealth(BaseModel):
     code: str | None = Field(None, description="Why it is not ok (a stable code, no detail).")
 
 
+class BackendHealth(BaseModel):
+    part: str = Field(description="detector, recognition, antispoof or smile.")
+    backend: str = Field(description="The backend's name: default, or family:model (e.g. deepface:Facenet512).")
+    isolated: bool = Field(description="Runs in a worker process of its own runtime.")
+    runtime: str | None = Field(None, description="The worker's runtime (tensorflow, torch, onnxruntime).")
+    state: str = Field(description="starting, running, restarting, failed or stopped.")
+    restarts: int = Field(description="Times the worker was restarted after a crash or a timeout.")
+
+
 class HealthResponse(BaseModel):
     status: str = Field(description="ok; degraded (face routes work, the database or prover does not); not_ready.")
     ready: bool = Field(description="The liveness engine is loaded: face routes can answer.")
@@ -133,3 +142,4 @@ class HealthResponse(BaseModel):
     issuer_did: str | None = None
     database: ComponentHealth | None = None
     prover: ComponentHealth | None = None
+    backends: list[BackendHealth] = Field(default_factory=list, description="The backend of each engine part.")

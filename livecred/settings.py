@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from did import FetchPolicy
 from livecred.client_address import TrustedProxies
+from liveness.backends import BackendSpec, UnknownBackend
 from liveness.challenges import CHALLENGE_TYPES
 
 
@@ -99,6 +100,18 @@ class Settings(BaseSettings):
         True, description="Run every model once at start-up, before the service answers (and /health is ready)."
     )
     max_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
+    # Optional backends per part (docs/backends.md): "default", or "family[:model]" such as
+    # "deepface:Facenet512" or "torch:minifasnet". Non-default parts run in worker processes.
+    detector: str = Field("default", description="Face detection backend (LIVECRED_DETECTOR).")
+    recognition: str = Field("default", description="Face recognition backend (LIVECRED_RECOGNITION).")
+    antispoof: str = Field("default", description="Anti-spoofing backend (LIVECRED_ANTISPOOF).")
+    smile: str = Field("default", description="Smile scorer backend (LIVECRED_SMILE).")
+    backend_timeout_seconds: float = Field(30.0, gt=0, description="Per call into a backend worker.")
+    backend_max_queue: int = Field(16, gt=0, description="Calls queued or running per backend worker before 503.")
+    backend_start_timeout_seconds: float = Field(180.0, gt=0, description="A backend worker's start-up.")
+    backend_restart_backoff_max_seconds: float = Field(
+        30.0, gt=0, description="Longest wait before restarting a backend worker that keeps crashing."
+    )
 
     # Issuer. The key is LIVECRED_ISSUER_KEY (a secretKeyMultibase), else LIVECRED_ISSUER_KEY_FILE,
     # else <state_dir>/issuer-key.json, generated with 0600 permissions on first start.
@@ -221,6 +234,14 @@ class Settings(BaseSettings):
     client_min_body_rate: int = Field(
         16 * 1024, ge=0, description="Bytes per second a request body must keep up after the grace (0 = off)."
     )
+
+    @field_validator("detector", "recognition", "antispoof", "smile")
+    @classmethod
+    def _backend_name(cls, value: str) -> str:
+        try:
+            return str(BackendSpec.parse(value))
+        except UnknownBackend as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("session_challenges")
     @classmethod

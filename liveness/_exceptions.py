@@ -18,7 +18,9 @@ exceptions mean the engine could not reach a verdict at all::
     ├── InvalidFrameCount            a burst of frames with too few or too many frames
     │   ├── TooFewFrames
     │   └── TooManyFrames
-    └── ModelUnavailable             a model file is missing or fails its sha256 check
+    ├── ModelUnavailable             a model file is missing or fails its sha256 check
+    ├── UnknownBackend               a backend setting names no known backend    (liveness.backends)
+    └── BackendError                 an isolated backend's worker could not answer (liveness.backends)
 
 Every class carries a stable machine ``code``; the HTTP layer maps classes to status codes in one
 table (``livecred/errors.py``). Messages never contain image bytes or embeddings.

@@ -19,10 +19,23 @@ import numpy as np
 from liveness.models.runtime import RuntimeOptions, create_session
 from liveness.types import BoundingBox, Face
 
-__all__ = ["AntiSpoof", "AntiSpoofScores", "MiniFASNetEnsemble", "silentface_crop_box", "softmax"]
+__all__ = [
+    "ENSEMBLE_MEMBERS",
+    "AntiSpoof",
+    "AntiSpoofScores",
+    "MiniFASNetEnsemble",
+    "fuse_members",
+    "p_real",
+    "silentface_crop_box",
+    "silentface_input",
+    "softmax",
+]
 
 REAL_CLASS = 1
 INPUT_SIZE = 80
+# (name, crop scale) of each member, in order; every runtime of the ensemble (onnxruntime here,
+# torch in liveness/backends/torch_fasnet.py) uses these crops and this fusion.
+ENSEMBLE_MEMBERS: tuple[tuple[str, float], ...] = (("MiniFASNetV2", 2.7), ("MiniFASNetV1SE", 4.0))
 
 
 class AntiSpoof(Protocol):
@@ -66,6 +79,25 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return np.asarray(exp / np.sum(exp, axis=-1, keepdims=True))
 
 
+def silentface_input(image: np.ndarray, box: BoundingBox, scale: float) -> np.ndarray:
+    """The model input for one member: the enlarged crop resized to 80x80, 1x3x80x80 float32 BGR 0-255."""
+    h, w = image.shape[:2]
+    x1, y1, x2, y2 = silentface_crop_box(w, h, box, scale)
+    crop = cv2.resize(image[y1 : y2 + 1, x1 : x2 + 1], (INPUT_SIZE, INPUT_SIZE))
+    return crop.transpose(2, 0, 1)[None].astype(np.float32)
+
+
+def p_real(logits: np.ndarray) -> float:
+    """One member's P(real) from its 3 logits."""
+    return float(softmax(np.asarray(logits).reshape(-1))[REAL_CLASS])
+
+
+def fuse_members(member_logits: tuple[tuple[str, np.ndarray], ...]) -> AntiSpoofScores:
+    """Silent-Face's fusion: the mean of the members' P(real)."""
+    per_model = tuple((name, p_real(logits)) for name, logits in member_logits)
+    return AntiSpoofScores(real=float(np.mean([p for _, p in per_model])), per_model=per_model)
+
+
 class _Member:
     def __init__(self, name: str, model: bytes, crop_scale: float, runtime: RuntimeOptions | None):
         self.name = name
@@ -73,28 +105,24 @@ class _Member:
         self.session = create_session(model, runtime)
         self.input = self.session.get_inputs()[0].name
 
-    def preprocess(self, image: np.ndarray, face: Face) -> np.ndarray:
-        h, w = image.shape[:2]
-        x1, y1, x2, y2 = silentface_crop_box(w, h, face.box, self.crop_scale)
-        crop = image[y1 : y2 + 1, x1 : x2 + 1]
-        crop = cv2.resize(crop, (INPUT_SIZE, INPUT_SIZE))
-        return crop.transpose(2, 0, 1)[None].astype(np.float32)
-
-    def p_real(self, image: np.ndarray, face: Face) -> float:
-        (logits,) = self.session.run(None, {self.input: self.preprocess(image, face)})
-        return float(softmax(logits[0])[REAL_CLASS])
+    def logits(self, image: np.ndarray, face: Face) -> np.ndarray:
+        (logits,) = self.session.run(None, {self.input: silentface_input(image, face.box, self.crop_scale)})
+        return np.asarray(logits[0])
 
 
 class MiniFASNetEnsemble:
-    """MiniFASNetV2 (x2.7) + MiniFASNetV1SE (x4.0). ``score`` is thread-safe."""
+    """MiniFASNetV2 (x2.7) + MiniFASNetV1SE (x4.0) on onnxruntime. ``score`` is thread-safe."""
 
     def __init__(self, v2: bytes, v1se: bytes, runtime: RuntimeOptions | None = None) -> None:
+        (v2_name, v2_scale), (v1se_name, v1se_scale) = ENSEMBLE_MEMBERS
         self._members = (
-            _Member("MiniFASNetV2", v2, 2.7, runtime),
-            _Member("MiniFASNetV1SE", v1se, 4.0, runtime),
+            _Member(v2_name, v2, v2_scale, runtime),
+            _Member(v1se_name, v1se, v1se_scale, runtime),
         )
 
+    def member_logits(self, image: np.ndarray, face: Face) -> tuple[tuple[str, np.ndarray], ...]:
+        """Each member's raw 3-class logits, in :data:`ENSEMBLE_MEMBERS` order."""
+        return tuple((m.name, m.logits(image, face)) for m in self._members)
+
     def score(self, image: np.ndarray, face: Face) -> AntiSpoofScores:
-        per_model = tuple((m.name, m.p_real(image, face)) for m in self._members)
-        fused = float(np.mean([p for _, p in per_model]))
-        return AntiSpoofScores(real=fused, per_model=per_model)
+        return fuse_members(self.member_logits(image, face))

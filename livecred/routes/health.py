@@ -1,5 +1,5 @@
-"""GET /health: ready when every default-engine model loaded and verified; the database and the
-prover are reported beside it.
+"""GET /health: ready when every default-engine model loaded and verified (and every selected
+backend's worker started); the database, the prover and each part's backend are reported beside it.
 
 ``ready`` (and the status code, 200 or 503) follows the liveness engine alone: a load balancer
 that pulled every replica because the shared database or the prover stumbled would take the face
@@ -21,7 +21,7 @@ from issuer import StoreUnavailable
 from livecred.capacity import ServerBusy
 from livecred.deps import get_pools
 from livecred.errors import retry_headers
-from livecred.schemas import ComponentHealth, HealthResponse, ModelInfo
+from livecred.schemas import BackendHealth, ComponentHealth, HealthResponse, ModelInfo
 from liveness.models import FETCH_HINT
 from zk import ZKError
 
@@ -75,16 +75,25 @@ async def health(request: Request) -> JSONResponse:
     state = request.app.state
     ready = state.engine is not None
     database, prover = await component_health(request)
-    degraded = database.state != "ok" or prover.state != "ok"
+    backends = [
+        BackendHealth(
+            part=b.part, backend=b.name, isolated=b.isolated, runtime=b.runtime, state=b.state, restarts=b.restarts
+        )
+        for b in state.backends.status()
+    ]
+    # An isolated backend that is restarting: the routes of the other parts keep working.
+    degraded = database.state != "ok" or prover.state != "ok" or any(b.state != "running" for b in backends)
+    backend_error = getattr(state, "backend_error", None)
     body = HealthResponse(
         status="not_ready" if not ready else "degraded" if degraded else "ok",
         ready=ready,
         models=[ModelInfo(name=s.name, state=s.state) for s in state.model_status],
         missing_models=list(state.missing_models),
-        hint=None if ready else FETCH_HINT,
+        hint=None if ready else backend_error.hint if backend_error is not None else FETCH_HINT,
         issuer_did=state.issuer.did,
         database=database,
         prover=prover,
+        backends=backends,
     )
     status = 200 if ready else 503
     return JSONResponse(status_code=status, content=body.model_dump(), headers=retry_headers(status))

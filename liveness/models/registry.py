@@ -39,6 +39,8 @@ _MEDIAPIPE_PIN = "sha256 as pinned in google-ai-edge/mediapipe third_party/exter
 
 _YAKHYO_FAS = "yakhyo/face-anti-spoofing"
 _YAKHYO_FAS_COMMIT = "c175efef505bc275f7835cc9aa2aecab305ac184"
+_SILENTFACE = "minivision-ai/Silent-Face-Anti-Spoofing"
+_SILENTFACE_COMMIT = "f679b7c96ad407d1114182847d3e0c20619a76d0"
 
 REGISTRY: dict[str, ModelSpec] = {
     spec.name: spec
@@ -79,6 +81,32 @@ REGISTRY: dict[str, ModelSpec] = {
             source="Silent-Face-Anti-Spoofing 4_0_0_80x80_MiniFASNetV1SE, ONNX export by yakhyo",
             input_spec="1x3x80x80 float32 BGR 0-255 (no normalisation); face box x4.0 crop; "
             "softmax over 3 classes, index 1 = real",
+        ),
+        # Optional backend (liveness/backends/torch_fasnet.py): the official PyTorch weights.
+        ModelSpec(
+            name="minifasnet_v2_pth",
+            file="minifasnet/2.7_80x80_MiniFASNetV2.pth",
+            sha256="a5eb02e1843f19b5386b953cc4c9f011c3f985d0ee2bb9819eea9a142099bec0",
+            size=1849453,
+            url=_github_raw(_SILENTFACE, _SILENTFACE_COMMIT, "resources/anti_spoof_models/2.7_80x80_MiniFASNetV2.pth"),
+            license="Apache-2.0",
+            source="Silent-Face-Anti-Spoofing 2.7_80x80_MiniFASNetV2, official PyTorch state dict (DataParallel keys)",
+            input_spec="1x3x80x80 float32 BGR 0-255 (no normalisation); face box x2.7 crop; "
+            "softmax over 3 classes, index 1 = real; torch backend only",
+        ),
+        ModelSpec(
+            name="minifasnet_v1se_pth",
+            file="minifasnet/4_0_0_80x80_MiniFASNetV1SE.pth",
+            sha256="84ee1d37d96894d5e82de5a57df044ef80a58be2b218b5ed7cdfd875ec2f5990",
+            size=1856130,
+            url=_github_raw(
+                _SILENTFACE, _SILENTFACE_COMMIT, "resources/anti_spoof_models/4_0_0_80x80_MiniFASNetV1SE.pth"
+            ),
+            license="Apache-2.0",
+            source="Silent-Face-Anti-Spoofing 4_0_0_80x80_MiniFASNetV1SE, official PyTorch state dict (DataParallel "
+            "keys)",
+            input_spec="1x3x80x80 float32 BGR 0-255 (no normalisation); face box x4.0 crop; "
+            "softmax over 3 classes, index 1 = real; torch backend only",
         ),
         ModelSpec(
             name="mobilefacenet",
@@ -131,7 +159,8 @@ REGISTRY: dict[str, ModelSpec] = {
     )
 }
 
-# What the default engine needs to start (today every registered model; a backend of issue 19 adds its own).
+# What the default engine needs to start; the optional backends of issue 19 (torch FasNet ...) are
+# registered above but fetched only with `livecred models fetch --all`.
 DEFAULT_ENGINE_MODELS: tuple[str, ...] = (
     "yunet",
     "minifasnet_v2",

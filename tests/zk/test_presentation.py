@@ -4,10 +4,12 @@ names, the openings, strict parsing, and the checks that come before the pairing
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.zk.presentation_fixtures import HOLDER_SECRET, ISSUER, OTHER_ISSUER, REQUEST, SALT, SCORE, SIGNED
@@ -23,6 +25,7 @@ from zk import (
     MalformedProof,
     PresentationProof,
     PresentationRequest,
+    RemoteWorker,
     domain_hash,
     presentation_inputs,
 )
@@ -147,3 +150,18 @@ def test_proof_json_is_parsed_strictly() -> None:
     for value in bad:
         with pytest.raises(MalformedProof):
             PresentationProof.from_json(value)
+
+
+def test_a_remote_worker_names_the_circuit_and_a_face_match_job_does_not() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, json={"ok": True, "proof": {}, "publicSignals": [], "ms": 1.0})
+
+    worker = RemoteWorker("http://prover.invalid", transport=httpx.MockTransport(handler))
+    inputs = presentation_inputs(SIGNED, SCORE, SALT, HOLDER_SECRET, REQUEST)
+    worker.prove(inputs, circuit="presentation")
+    worker.prove({"score": "1"})
+    worker.close()
+    assert seen == [{"input": inputs, "circuit": "presentation"}, {"input": {"score": "1"}}]

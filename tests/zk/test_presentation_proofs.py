@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from livecred.cli import app
 from tests.zk.conftest import NODE_MODULES, node, snarkjs
 from tests.zk.presentation_fixtures import (
     CLAIM,
@@ -263,3 +265,36 @@ def test_a_tampered_proof_fails(
     tampered = replace(proof, proof=replace(proof.proof, c=proof.proof.a))
     python, snark = _both(prover, presentation_key, tampered)
     assert python.reasons == snark.reasons == ("proof_invalid",)
+
+
+def test_the_offline_cli_verifies_a_presentation(proof: PresentationProof, tmp_path: Path) -> None:
+    path = tmp_path / "presentation.json"
+    path.write_text(json.dumps(proof.to_json()))
+    issuer = f"{ISSUER.public_key.x}:{ISSUER.public_key.y}"
+    args = [
+        "zk",
+        "verify-presentation",
+        str(path),
+        "--min-confidence",
+        "0.6",
+        "--required-checks",
+        "antispoof,challenges",
+        "--not-before",
+        str(REQUEST.not_before),
+        "--at-time",
+        str(REQUEST.at_time),
+        "--nonce",
+        "verifier-nonce-7f3a",
+        "--domain",
+        "https://verifier.example",
+    ]
+    result = CliRunner().invoke(app, [*args, "--trusted-key", issuer])
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.output
+    other = f"{OTHER_ISSUER.public_key.x}:{OTHER_ISSUER.public_key.y}"
+    refused = CliRunner().invoke(app, [*args, "--trusted-key", other])
+    assert refused.exit_code == 1 and "untrusted_issuer_key" in refused.output
+    replayed = CliRunner().invoke(app, [*args[:-4], "--nonce", "another", *args[-2:], "--trusted-key", issuer])
+    assert replayed.exit_code == 1 and "nonce_mismatch" in replayed.output
+    bad_key = CliRunner().invoke(app, [*args, "--trusted-key", "1:2"])
+    assert bad_key.exit_code == 2
