@@ -12,7 +12,9 @@ to the browser (a cache, a proxy) is refused by the page.
 
 snarkjs and the libraries its bundle carries (ffjavascript, fastfile, circom_runtime ...) are
 GPL-3.0: the bundle is served unmodified beside its licence text (snarkjs's ``COPYING``), and the
-manifest names both, the version and the source, so the page can show the notice.
+manifest names both, the version and the source, so the page can show the notice. The circuit's
+wasm and zkey are built from circomlib's templates and are GPL-3.0 too (zk/NOTICE.md): their
+licence is the artifacts folder's ``LICENSE``.
 
 Nothing is hashed at import time; the manifest is built on first use and kept until the files
 it pins change (size or mtime), so installing the npm packages or building the circuit later
@@ -44,6 +46,7 @@ SNARKJS_VERSION = "0.7.6"
 SNARKJS_BUNDLE_SHA256 = "3f61bbd9ac0a10173902eaef65b510fa4e9a2c057f759c7f18a6d0446b20fd06"
 SNARKJS_SOURCE = f"https://github.com/iden3/snarkjs/tree/v{SNARKJS_VERSION}"
 SNARKJS_LICENSE = "GPL-3.0"
+CIRCUIT_SOURCE = "zk/circuits/presentation.circom in livecred, with circomlib 2.0.5"
 BUNDLE_NAME = "snarkjs.min.js"
 LICENSE_NAME = "LICENSE"
 CEREMONY_FILE = "ceremony.json"
@@ -86,6 +89,7 @@ class ProverManifest:
     zkey: PinnedFile
     bundle: PinnedFile
     license: Path
+    circuit_license: Path
 
     def artifact(self, name: str) -> PinnedFile | None:
         return next((f for f in (self.wasm, self.zkey) if f.name == name), None)
@@ -100,9 +104,15 @@ class ProverManifest:
                 "bytes": pinned.size,
             }
 
+        # The circuit's files are built from circomlib's templates: GPL-3.0 like snarkjs.
+        circuit = {
+            "license": "GPL-3.0",
+            "licenseUrl": f"zk/browser/circuit/{LICENSE_NAME}",
+            "source": CIRCUIT_SOURCE,
+        }
         return {
-            "wasm": entry(self.wasm, f"zk/browser/circuit/{self.wasm.name}"),
-            "zkey": entry(self.zkey, f"zk/browser/circuit/{self.zkey.name}"),
+            "wasm": {**entry(self.wasm, f"zk/browser/circuit/{self.wasm.name}"), **circuit},
+            "zkey": {**entry(self.zkey, f"zk/browser/circuit/{self.zkey.name}"), **circuit},
             "snarkjs": {
                 **entry(self.bundle, f"zk/browser/{BUNDLE_NAME}"),
                 "version": SNARKJS_VERSION,
@@ -146,6 +156,10 @@ class BrowserProverFiles:
     @property
     def license_path(self) -> Path:
         return self.snarkjs_dir / "COPYING"
+
+    @property
+    def circuit_license_path(self) -> Path:
+        return self.artifacts_dir / LICENSE_NAME
 
     def manifest(self) -> ProverManifest:
         """The pinned files, hashed once per change; raises BrowserProverUnavailable."""
@@ -221,4 +235,6 @@ class BrowserProverFiles:
             )
         except OSError as exc:
             raise self._missing(Path(exc.filename or "")) from exc
-        return ProverManifest(wasm=wasm, zkey=zkey, bundle=bundle, license=self.license_path)
+        return ProverManifest(
+            wasm=wasm, zkey=zkey, bundle=bundle, license=self.license_path, circuit_license=self.circuit_license_path
+        )

@@ -29,6 +29,7 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 _YEAR = "public, max-age=31536000, immutable"
 _REVALIDATE = "no-cache"
+_LICENSE = {"Cache-Control": "public, max-age=86400"}
 
 
 def build_browser_prover(settings: Settings) -> BrowserProverFiles:
@@ -85,7 +86,10 @@ async def manifest(manifest: Manifest) -> JSONResponse:
 
 @router.get("/zk/browser/circuit/{name}", responses=_ERRORS)
 async def presentation_artifact(name: str, request: Request, manifest: Manifest) -> Response:
-    """The presentation circuit's witness generator (.wasm) or final proving key (.zkey)."""
+    """The presentation circuit's witness generator (.wasm) or final proving key (.zkey), or their
+    GPL-3.0 licence (LICENSE)."""
+    if name == "LICENSE" and manifest.circuit_license.is_file():
+        return FileResponse(manifest.circuit_license, media_type="text/plain; charset=utf-8", headers=_LICENSE)
     pinned = manifest.artifact(name)
     if pinned is None:
         raise _not_found()
@@ -114,5 +118,4 @@ async def snarkjs_license(files: Annotated[BrowserProverFiles, Depends(get_brows
             {"code": "zk_browser_unavailable", "message": "snarkjs is not installed: run `livecred zk install`"},
             headers={"Retry-After": "60"},
         )
-    headers = {"Cache-Control": "public, max-age=86400"}
-    return FileResponse(path, media_type="text/plain; charset=utf-8", headers=headers)
+    return FileResponse(path, media_type="text/plain; charset=utf-8", headers=_LICENSE)

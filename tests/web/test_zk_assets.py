@@ -89,6 +89,27 @@ def test_the_bundle_carries_its_gpl_notice_and_licence(client: TestClient, serve
     assert "GNU GENERAL PUBLIC LICENSE" in licence.text and "Version 3, 29 June 2007" in licence.text
 
 
+def test_the_circuit_files_carry_their_gpl_licence(client: TestClient) -> None:
+    """The packaged circuit: built from circomlib's templates, GPL-3.0 (zk/NOTICE.md)."""
+    manifest = client.get("/zk/browser/manifest.json").json()
+    for part in ("wasm", "zkey"):
+        assert manifest[part]["license"] == "GPL-3.0"
+        assert "circomlib" in manifest[part]["source"]
+    licence = client.get("/" + manifest["wasm"]["licenseUrl"])
+    assert licence.status_code == 200 and licence.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "GNU GENERAL PUBLIC LICENSE" in licence.text and "Version 3, 29 June 2007" in licence.text
+
+
+def test_the_packaged_pins_equal_the_committed_circuit(client: TestClient) -> None:
+    """The default service: the manifest pins the committed presentation circuit, as its ceremony says."""
+    artifacts = Artifacts.packaged("presentation")
+    ceremony = artifacts.ceremony_record()["files"]
+    manifest = client.get("/zk/browser/manifest.json").json()
+    for part, path in (("wasm", artifacts.wasm), ("zkey", artifacts.zkey)):
+        assert manifest[part]["sha256"] == ceremony[path.name] == sha256(path.read_bytes())
+        assert sha256(client.get("/" + manifest[part]["url"]).content) == manifest[part]["sha256"]
+
+
 def test_files_are_cached_by_build_and_revalidated_by_etag(client: TestClient, served: Path) -> None:
     entry = client.get("/zk/browser/manifest.json").json()["zkey"]
     current = client.get("/" + entry["url"])
