@@ -162,9 +162,10 @@ def ask(verifier: Page, threshold: str = "") -> dict[str, Any]:
     return request
 
 
-def prove_to_the_verifier(page: Page, verifier: Page, server: LiveServer, did: str, artifacts_dir: Path) -> None:
+def prove_to_the_verifier(page: Page, tab: VerifierTab, server: LiveServer, did: str, artifacts_dir: Path) -> None:
     """The verifier page asks; the wallet page proves and answers; the service verifies, once;
     a request above the holder's score cannot be proven."""
+    verifier = tab.open()
     credential = json.loads(page.locator("#credential").inner_text())
     entries = [e for e in credential["evidence"] if e.get("type") == "LivenessClaimSignature"]
     assert len(entries) == 1
@@ -215,20 +216,40 @@ def prove_to_the_verifier(page: Page, verifier: Page, server: LiveServer, did: s
     expect(verifier.locator("#zk-status")).to_have_text("pending")
 
 
+class VerifierTab:
+    """The demo verifier, in a second tab of the wallet's browser context (the BroadcastChannel
+    between the two pages needs one context), opened only when asked for: a second tab opened
+    earlier would put the wallet's tab in the background, where Chromium throttles its timers and
+    the camera stream stalls mid-take (``stream_interrupted``)."""
+
+    def __init__(self, wallet: Watched) -> None:
+        self._wallet = wallet
+        self._page: Page | None = None
+        self.errors: list[str] = []
+
+    def open(self) -> Page:
+        if self._page is None:
+            self._page = self._wallet.page.context.new_page()
+            self._page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        return self._page
+
+    def close(self) -> None:
+        if self._page is not None:
+            self._page.close()
+
+
 @pytest.fixture
-def verifier(wallet: Watched) -> Iterator[Page]:
-    page = wallet.page.context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def verifier(wallet: Watched) -> Iterator[VerifierTab]:
+    tab = VerifierTab(wallet)
     try:
-        yield page
+        yield tab
     finally:
-        page.close()
-    assert errors == []
+        tab.close()
+    assert tab.errors == []
 
 
 def test_a_holder_proves_in_the_browser_what_the_verifier_asks_and_nothing_else(
-    wallet: Watched, verifier: Page, server: LiveServer, artifacts_dir: Path, tmp_path: Path
+    wallet: Watched, verifier: VerifierTab, server: LiveServer, artifacts_dir: Path, tmp_path: Path
 ) -> None:
     page = wallet.page
     CanvasCamera(CooperativeUser(CANVAS_PERFORMANCE, noise=2.0, seed=11)).install(page)
@@ -247,7 +268,7 @@ def test_a_holder_proves_in_the_browser_what_the_verifier_asks_and_nothing_else(
 
 
 def test_a_credential_kept_in_the_tab_is_proven_after_a_reload(
-    wallet: Watched, verifier: Page, server: LiveServer, artifacts_dir: Path
+    wallet: Watched, verifier: VerifierTab, server: LiveServer, artifacts_dir: Path
 ) -> None:
     """The same, with the credential the tab kept: a claim of an issuer the service trusts by
     configuration (LIVECRED_ZK_TRUSTED_KEYS), bound to the page's own holder commitment. No
