@@ -8,6 +8,10 @@ seeded random weights under DeepFace's exact file name instead of loading them. 
 loads that file through its real path (verification, the private copy, DeepFace's builder), so the
 tests check the plumbing, shapes and preprocessing, not accuracy. The hash of each built file is
 recorded in ``deepface/SHA256SUMS`` as a first fetch would.
+
+OpenCV's Haar cascades: OpenCV 5 wheels ship none, so ``LIVECRED_CASCADES_DIR`` names a folder
+holding the two ``.xml`` files (CI's ``.ci/cascades.sh`` extracts them from an OpenCV 4 wheel and
+checks them against the registry's pins); the models directory then holds them as a fetch would.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ pytest.importorskip("deepface", reason="the DeepFace backend is not installed: p
 pytest.importorskip("tf_keras", reason="the DeepFace backend is not installed: pip install -e '.[deepface]'")
 
 from tests.conftest import MODELS_DIR
+
+CASCADES_ENV = "LIVECRED_CASCADES_DIR"
 
 # model -> (DeepFace module holding the builder, builder function name)
 BUILDERS: dict[str, tuple[str, str]] = {
@@ -110,6 +116,13 @@ def deepface_models(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., P
     for sub in ("yunet", "minifasnet"):
         (directory / sub).symlink_to(MODELS_DIR / sub, target_is_directory=True)
     (directory / "deepface").mkdir()
+    cascades = os.environ.get(CASCADES_ENV)
+    if cascades:
+        for weight in weights_for("opencv"):
+            source = Path(cascades) / weight.name
+            if not source.is_file():
+                pytest.fail(f"{CASCADES_ENV} is set but holds no {weight.name} (run .ci/cascades.sh)")
+            (directory / weight.path).symlink_to(source.resolve())
 
     def with_models(*models: str) -> Path:
         for model in models:
