@@ -14,7 +14,9 @@ CASCADES_WHEEL="${CASCADES_WHEEL:-opencv-python-headless==4.10.0.84}"
 fetch_cascades() {
   local work
   work="$(mktemp -d -t livecred-cascades.XXXXXX)"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$work/wheel" "$CASCADES_WHEEL"
+  # pip from a throwaway venv (as .ci/wheel-smoke.sh does): the system Python may have none.
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" download --quiet --no-deps --only-binary=:all: --dest "$work/wheel" "$CASCADES_WHEEL"
   # The wheel's two files, extracted and checked by the pins of the DeepFace weight registry
   # (read from its source: CI's system Python has none of livecred's dependencies).
   python3 - "$work" "$(dirname "${BASH_SOURCE[0]}")/../liveness/backends/deepface/weights.py" <<'PY'
@@ -40,7 +42,7 @@ with zipfile.ZipFile(wheel) as archive:
         (work / name).write_bytes(data)
 print(f"cascades: {', '.join(names)} from {wheel.name}, sha256 as pinned")
 PY
-  rm -rf "$work/wheel"
+  rm -rf "$work/wheel" "$work/venv"
   export LIVECRED_CASCADES_DIR="$work"
 }
 

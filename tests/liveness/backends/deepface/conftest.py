@@ -20,6 +20,7 @@ import hashlib
 import importlib
 import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # TenSEAL before TensorFlow: both carry protobuf's C++ runtime, and TenSEAL loaded second crashes
 # (segfault) or fails to serialise (test_cipherface.py needs both in this process).
+# The session collects this file before any DeepFace test runs, so TenSEAL is loaded before the
+# first model build loads TensorFlow; a module collected earlier that imported TensorFlow would
+# break that order, and is named here rather than left to crash test_cipherface.py.
+if "tensorflow" in sys.modules and "tenseal" not in sys.modules:
+    pytest.fail("TensorFlow was imported before TenSEAL in this session: import tenseal first", pytrace=False)
 pytest.importorskip("tenseal")
 
 # Found, not imported: TensorFlow loads when a test builds a model, not when the session collects.
