@@ -13,7 +13,11 @@ puts each of them next to the default engine's part it can replace and prints on
 * accuracy, where real weights exist: anti-spoofing on the Silent-Face samples (both must be
   called right at the engine's threshold) and on NUAA (AUC, APCER / BPCER at the threshold);
   face matching: ROC AUC of the cosine on the labelled identity pairs (deepface + FaceONNX,
-  ``--lfw`` adds the 1,200 LFW pairs).
+  ``--lfw`` adds the 1,200 LFW pairs); detection: on how many labelled photos a face is found.
+
+Rows: the default engine's parts, torch FasNet (``livecred[torch]``), and DeepFace's detectors,
+recognition models and FasNet (``livecred[deepface]``; their Keras weights come from
+``livecred models fetch --backend deepface``).
 
 Every backend sees the same face boxes: the parent runs the default YuNet once over all images
 and hands the boxes to the workers. A backend whose extra or weights are missing is skipped with
@@ -22,7 +26,7 @@ with a factory ``models_dir -> part`` (``from_module("package.module:function")`
 inside the worker); the part must follow the engine's protocol for its kind (``FaceDetector``,
 ``AntiSpoof``, ``FaceEmbedder``).
 
-    .venv/bin/python bench/backends.py [--models DIR] [--testdata DIR] [--runs 50] [--lfw] [--only NAME]
+    .venv/bin/python bench/backends.py [--models DIR] [--testdata DIR] [--runs 50] [--lfw] [--only deepface]
 
 Not a test: it measures and prints. Numbers depend on the machine (CPU count above all).
 """
@@ -68,6 +72,7 @@ class Backend:
     part: str  # a key of PARTS
     model: str
     factory: Callable[[Path], Any]
+    env: tuple[tuple[str, str], ...] = ()  # set in the worker's environment before it starts
 
     @property
     def key(self) -> str:
@@ -109,6 +114,16 @@ def _default_embedder(models: Path) -> Any:
     return MobileFaceNet(ModelStore(models).read_verified("mobilefacenet"))
 
 
+# DeepFace's models run on TensorFlow with Keras 2, which must be chosen before TensorFlow loads
+# (docs/deepface.md); the engine never sets it, so its workers get it here.
+_DEEPFACE_ENV = (("TF_USE_LEGACY_KERAS", "1"),)
+_DEEPFACE = "liveness.backends.deepface"
+
+
+def _deepface(part: str, model: str, factory: str, *leading: str) -> Backend:
+    return Backend("deepface", part, model, from_module(f"{_DEEPFACE}:{factory}", *leading), _DEEPFACE_ENV)
+
+
 BACKENDS: list[Backend] = [
     Backend("default (onnxruntime)", "detector", "YuNet 2023mar", _default_detector),
     Backend("default (onnxruntime)", "anti-spoof", "MiniFASNet V2+V1SE (ONNX)", _default_antispoof),
@@ -119,6 +134,14 @@ BACKENDS: list[Backend] = [
         "MiniFASNet V2+V1SE (official .pth)",
         from_module("liveness.backends.torch_fasnet:build_torch_fasnet"),
     ),
+    _deepface("detector", "YuNet (DeepFace)", "build_detector", "yunet"),
+    _deepface("detector", "OpenCV Haar", "build_detector", "opencv"),
+    _deepface("detector", "MTCNN", "build_detector", "mtcnn"),
+    _deepface("detector", "RetinaFace", "build_detector", "retinaface"),
+    _deepface("recognition", "Facenet512", "build_embedder", "Facenet512"),
+    _deepface("recognition", "ArcFace", "build_embedder", "ArcFace"),
+    _deepface("recognition", "Facenet", "build_embedder", "Facenet"),
+    _deepface("anti-spoof", "FasNet (DeepFace's crops, official .pth)", "build_antispoof"),
 ]
 
 
@@ -172,6 +195,14 @@ def _recognition_accuracy(part: Any, testdata: Path, faces: dict[str, Face | Non
     return note + (f", {skipped} without a face)" if skipped else ")")
 
 
+def _detector_accuracy(part: Any, testdata: Path, faces: dict[str, Face | None], args: argparse.Namespace) -> str:
+    # Every photo of the small labelled sets shows a face; how many does the detector find?
+    names = sorted({name for pair in _pairs(testdata, lfw=False) for name in pair[:2]})
+    names += [f"silentface_real_spoof/{file}" for file, _ in _labels(testdata / "silentface_real_spoof")]
+    found = sum(part.detect(_read(testdata, name)).largest is not None for name in names)
+    return f"a face found in {found}/{len(names)} labelled photos"
+
+
 @dataclass(frozen=True)
 class Part:
     run: Callable[[Any, np.ndarray, Face], object]
@@ -179,7 +210,7 @@ class Part:
 
 
 PARTS: dict[str, Part] = {
-    "detector": Part(lambda part, image, face: part.detect(image), None),
+    "detector": Part(lambda part, image, face: part.detect(image), _detector_accuracy),
     "anti-spoof": Part(lambda part, image, face: part.score(image, face), _antispoof_accuracy),
     "recognition": Part(lambda part, image, face: part.embed(image, face), _recognition_accuracy),
 }
@@ -228,7 +259,7 @@ def _peak_rss_mib() -> float:
 
 
 def run_worker(args: argparse.Namespace) -> dict[str, Any]:
-    from liveness import ModelUnavailable
+    from liveness import LivenessError
 
     backend = next(b for b in BACKENDS if b.key == args.worker)
     part_kind = PARTS[backend.part]
@@ -238,7 +269,7 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     before = _rss_mib()
     try:
         part = backend.factory(args.models)
-    except (ModelUnavailable, ImportError) as exc:
+    except (LivenessError, ImportError) as exc:  # a missing extra or missing weights: a skip, with why
         return {"skipped": str(getattr(exc, "message", exc)).splitlines()[0]}
     built = _rss_mib()
     for _ in range(WARMUP):
@@ -317,7 +348,8 @@ def _run_in_subprocess(backend: Backend, args: argparse.Namespace, faces: Path) 
     command = [sys.executable, __file__, "--worker", backend.key, "--faces", str(faces)]
     command += ["--models", str(args.models), "--testdata", str(args.testdata), "--runs", str(args.runs)]
     command += ["--lfw"] if args.lfw else []
-    done = subprocess.run(command, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S, check=False)
+    env = {**os.environ, **dict(backend.env)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S, check=False, env=env)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]

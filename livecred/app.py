@@ -43,6 +43,7 @@ from livecred.routes import oid4vp as oid4vp_routes
 from livecred.routes import sessions as sessions_routes
 from livecred.routes import web as web_page
 from livecred.routes import zk as zk_routes
+from livecred.routes import zk_browser as zk_browser_routes
 from livecred.routes import zk_presentations as zk_presentation_routes
 from livecred.settings import Settings, get_settings
 from livecred.zk_state import start_zk
@@ -301,6 +302,7 @@ def create_app(settings: Settings | None = None, *, backend_registry: BackendReg
     app.include_router(publish.router)
     app.include_router(fhe_routes.router)
     app.include_router(zk_routes.router)
+    app.include_router(zk_browser_routes.router)
     app.include_router(zk_presentation_routes.router)
     app.include_router(sessions_routes.router)
     app.include_router(capture_routes.router)

@@ -57,7 +57,7 @@ from zk._field import (
 from zk._poseidon import poseidon
 from zk._remote import RemoteWorker
 from zk._worker import NodeWorker, NodeWorkerConfig, WorkerProof
-from zk.calldata import solidity_call_arguments, solidity_calldata
+from zk.calldata import groth16_call_arguments, groth16_calldata, solidity_call_arguments, solidity_calldata
 from zk.claim import (
     CHECK_BITS,
     CLAIM_TAG,
@@ -140,6 +140,8 @@ __all__ = [
     "checks_mask",
     "credential_id_hash",
     "domain_hash",
+    "groth16_call_arguments",
+    "groth16_calldata",
     "holder_commitment",
     "load_presentation_key",
     "load_verification_key",

@@ -40,6 +40,19 @@ _HEADERS = {
     "Cache-Control": "no-cache",
 }
 
+# The wallet's prover worker (zk-prover.js) gets its own, wider policy, and only it: a dedicated
+# worker runs under the policy of its script's response, and snarkjs compiles WebAssembly
+# ('wasm-unsafe-eval') and is run from the bytes the worker checked against their pin (blob:).
+# The pages themselves still may do neither.
+_WORKER_HEADERS = {
+    **_HEADERS,
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self' blob: 'wasm-unsafe-eval'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'"
+    ),
+}
+_OWN_HEADERS = {"zk-prover.js": _WORKER_HEADERS}
+
 router = APIRouter(tags=["wallet page"], include_in_schema=False)
 
 
@@ -47,7 +60,7 @@ def _file(name: str) -> FileResponse:
     path = WEB_DIR / name
     if not _NAME.fullmatch(name) or not path.is_file():
         raise HTTPException(404, {"code": "not_found", "message": "no such page file"})
-    return FileResponse(path, media_type=_CONTENT_TYPES[path.suffix], headers=_HEADERS)
+    return FileResponse(path, media_type=_CONTENT_TYPES[path.suffix], headers=_OWN_HEADERS.get(name, _HEADERS))
 
 
 @router.get("/")

@@ -65,12 +65,16 @@ function issuerMetadata() {
 }
 
 // A session needs proof that the wallet holds its DID's key: a key proof over a fresh c_nonce.
-export async function createSession({ wallet, deviceType, faceMatch }) {
+// zkHolderCommitment (Poseidon of the holder secret, decimal) asks for a signed claim the holder
+// can later prove from in zero knowledge (docs/zk-presentations.md).
+export async function createSession({ wallet, deviceType, faceMatch, zkHolderCommitment }) {
   const metadata = await issuerMetadata();
   const issuer = String(metadata.credential_issuer).replace(/\/$/, "");
   const { c_nonce: nonce } = await call(sameOrigin(metadata.nonce_endpoint, issuer), {});
   const holderProof = await keyProof(wallet, { audience: metadata.credential_issuer, nonce });
-  return call("sessions", { json: { holderDid: wallet.did, deviceType, holderProof, options: { faceMatch } } });
+  const body = { holderDid: wallet.did, deviceType, holderProof, options: { faceMatch } };
+  if (zkHolderCommitment) body.zkHolderCommitment = zkHolderCommitment;
+  return call("sessions", { json: body });
 }
 
 // The session's live-capture WebSocket, on this origin.
@@ -102,6 +106,8 @@ function sameOrigin(endpoint, issuer) {
 }
 
 // OpenID4VCI 1.0 pre-authorized code flow: metadata -> token -> nonce -> key proof -> credential.
+// Resolves {credential, zkClaimOpening}: the opening {score, salt} of the credential's signed
+// claim comes once, beside the credential, when the session asked for a claim (else null).
 export async function redeemOffer(offer, wallet, onStep = () => {}) {
   const issuer = String(offer.credential_issuer || "").replace(/\/$/, "");
   const grant = offer.grants && offer.grants[PRE_AUTHORIZED];
@@ -134,5 +140,6 @@ export async function redeemOffer(offer, wallet, onStep = () => {}) {
   });
   const issued = answer && Array.isArray(answer.credentials) ? answer.credentials[0] : null;
   if (!issued || !issued.credential) throw new ApiError(0, answer, "the credential response holds no credential");
-  return issued.credential;
+  const opening = issued.zkClaimOpening || answer.zkClaimOpening || null;
+  return { credential: issued.credential, zkClaimOpening: opening };
 }

@@ -9,6 +9,8 @@
 import { captureUrl, createSession, redeemOffer, verifyCredential } from "./api.js";
 import { Camera, readIdImage } from "./camera.js";
 import { presentToVerifier } from "./present.js";
+import { forgetHolderSecret, forgetHolding, heldBy, holderCommitment, holderSecretFor, keepHolding } from "./zkholder.js";
+import { setupZkPresent } from "./zkpresent.js";
 import { runCapture } from "./capture.js";
 import { forgetWallet, generateWallet, loadWallet, parseJwk, saveWallet, walletFromJwk } from "./wallet.js";
 import { $, element, show } from "./dom.js";
@@ -20,12 +22,18 @@ const state = {
   session: null,
   idImage: null,
   credential: null,
+  zkOpening: null, // the opening {score, salt} of the credential's signed claim (zkholder.js)
   busy: false,
   capture: null,
   total: 0,
   reached: 0, // challenges announced in this take
 };
 const camera = new Camera($("video"));
+const zk = setupZkPresent({
+  wallet: () => state.wallet,
+  holding: () => (state.credential ? { credential: state.credential, opening: state.zkOpening } : null),
+  showError: (err) => showError(err),
+});
 
 function showError(err) {
   const box = $("error");
@@ -66,9 +74,10 @@ async function useWallet(makeWallet) {
 }
 
 function logout() {
+  resetSession();
+  if (state.wallet) forgetHolderSecret(state.wallet.did);
   forgetWallet();
   state.wallet = null;
-  resetSession();
   renderWallet();
 }
 
@@ -86,6 +95,9 @@ function resetSession() {
   camera.stop();
   state.session = null;
   state.credential = null;
+  state.zkOpening = null;
+  if (state.wallet) forgetHolding(state.wallet.did);
+  zk.refresh();
   for (const id of ["camera-panel", "result-panel", "credential-panel"]) show(id, false);
   $("start").disabled = false;
 }
@@ -220,11 +232,18 @@ async function start(event) {
   state.busy = true;
   $("start").disabled = true;
   try {
+    // Poseidon's constants are derived on first use (a fraction of a second): before the camera.
+    const zkHolderCommitment = holderCommitment(holderSecretFor(state.wallet.did)).toString();
     // The camera first: a refused camera should not spend a session.
     show("camera-panel");
     setGuide({ title: "Starting the camera…", text: "Allow the camera when your browser asks." });
     await camera.start();
-    state.session = await createSession({ wallet: state.wallet, deviceType: $("device-type").value, faceMatch });
+    state.session = await createSession({
+      wallet: state.wallet,
+      deviceType: $("device-type").value,
+      faceMatch,
+      zkHolderCommitment,
+    });
     state.session.faceMatch = Boolean(state.session.faceMatch ?? faceMatch);
     show("retry", false);
     show("restart", false);
@@ -258,18 +277,26 @@ async function issue(offer) {
   $("credential").textContent = "";
   $("verify-result").replaceChildren();
   try {
-    state.credential = await redeemOffer(offer, state.wallet, (step) => {
+    ({ credential: state.credential, zkClaimOpening: state.zkOpening } = await redeemOffer(offer, state.wallet, (step) => {
       status.textContent = `${step}…`;
-    });
+    }));
   } catch (err) {
     status.textContent = "No credential was issued.";
     throw err;
   }
   status.textContent = "Issued to your DID through OpenID4VCI (pre-authorized code flow).";
+  keepHolding(state.wallet.did, { credential: state.credential, opening: state.zkOpening });
+  showCredential();
+}
+
+// The credential this tab holds (just issued, or kept across a reload: zkholder.js).
+function showCredential() {
+  show("credential-panel");
   $("credential").textContent = JSON.stringify(state.credential, null, 2);
   $("download").disabled = false;
   $("verify").disabled = false;
   $("present").disabled = false;
+  zk.refresh();
   $("credential-panel").scrollIntoView({ block: "start", behavior: "smooth" });
 }
 
@@ -378,6 +405,12 @@ async function main() {
     showError({ code: err.code || "invalid_key", message: `the stored key is unusable and was ignored: ${err.message}` });
   }
   renderWallet();
+  const held = state.wallet ? heldBy(state.wallet.did) : null;
+  if (held) {
+    ({ credential: state.credential, opening: state.zkOpening } = held);
+    $("issue-status").textContent = "Kept in this tab since it was issued.";
+    showCredential();
+  }
   document.body.dataset.ready = "true";
 }
 

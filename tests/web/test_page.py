@@ -81,6 +81,10 @@ def test_the_page_loads_nothing_from_other_origins(client: TestClient) -> None:
                 "result.js",
                 "wallet.js",
                 "words.js",
+                "poseidon.js",
+                "zkholder.js",
+                "zkpresent.js",
+                "zk-prover.js",
                 "style.css",
             )
         ),

@@ -1,5 +1,5 @@
 // Compile a Solidity file with solc-js (the `solc` npm package) and print its runtime bytecode and
-// method identifiers as JSON. Usage: node solc_compile.cjs NODE_MODULES FILE.sol CONTRACT EVM_VERSION
+// creation bytecode and method identifiers as JSON. Usage: node solc_compile.cjs NODE_MODULES FILE.sol CONTRACT EVM_VERSION
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -13,7 +13,7 @@ const input = {
     settings: {
         evmVersion,
         optimizer: { enabled: true, runs: 200 },
-        outputSelection: { "*": { "*": ["evm.deployedBytecode.object", "evm.methodIdentifiers"] } },
+        outputSelection: { "*": { "*": ["evm.bytecode.object", "evm.deployedBytecode.object", "evm.methodIdentifiers"] } },
     },
 };
 const output = JSON.parse(solc.compile(JSON.stringify(input)));
@@ -26,6 +26,7 @@ const compiled = output.contracts[name][contract];
 process.stdout.write(
     JSON.stringify({
         solc: solc.version(),
+        creation: compiled.evm.bytecode.object,
         runtime: compiled.evm.deployedBytecode.object,
         methods: compiled.evm.methodIdentifiers,
     })
