@@ -225,11 +225,14 @@ def action_progress(
     current: FaceMeasures,
     thresholds: ChallengeThresholds,
     smile: SmileScorer,
+    *,
+    smile_scores: tuple[float, float] | None = None,
 ) -> Mapping[str, float]:
     """Each challenge type's progress in ``current``: ``measure_challenge``'s change over its
     threshold against the neutral ``reference`` (blink: against the take's open-eye level),
     never below 0; >= 1 exactly when ``measure_challenge`` would pass (a smile must also reach
-    the smiling score)."""
+    the smiling score). ``smile_scores``: the (reference, current) smile scores when the caller
+    scored the frames (see ``measure_challenge``)."""
     eyes_open = FaceMeasures(
         inter_ocular=reference.inter_ocular,
         ear_right=open_eye_level,
@@ -242,7 +245,7 @@ def action_progress(
     for kind in CHALLENGE_TYPES:
         typed: ChallengeType = kind  # type: ignore[assignment]
         base = eyes_open if kind == "blink" else reference
-        measured = measure_challenge(typed, base, current, thresholds, smile)
+        measured = measure_challenge(typed, base, current, thresholds, smile, smile_scores=smile_scores)
         value = measured.change / measured.threshold if measured.threshold > 0 else 0.0
         if kind == "smile" and thresholds.smile_score > 0:
             value = min(value, measured.challenge / thresholds.smile_score)

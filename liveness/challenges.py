@@ -21,8 +21,14 @@ module holds the pure decisions, so each is tested without models.
 
 Smile score: a logistic model on two relative measures, mouth width and lip-corner elevation
 (both over the inter-ocular distance), fitted on the SMILEsmileD developer half; mouth opening
-is left out so that an open mouth alone is not a smile. ``SmileScorer`` is the interface a
-learned emotion model (DeepFace) plugs into when that backend is installed.
+is left out so that an open mouth alone is not a smile.
+
+``SmileScorer`` is the one interface every smile scorer implements: ``score(measures, pixels)``
+gets the face mesh's measures *and* the frame with the detected face (:class:`FacePixels`), and
+reads what it needs. ``GeometricSmile`` reads the measures; a learned emotion model (DeepFace's,
+``LIVECRED_SMILE=deepface:emotion``) reads the pixels. Callers that hold the frames score each one
+and hand the two scores to :func:`measure_challenge` (``smile_scores``); without them it scores the
+measures alone, which only a measures-reading scorer can do.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ __all__ = [
     "ChallengeResult",
     "ChallengeThresholds",
     "ChallengeType",
+    "FacePixels",
     "GeometricSmile",
     "SmileResult",
     "SmileScore",
@@ -68,11 +75,24 @@ class SmileScore:
     method: str
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class FacePixels:
+    """The frame (BGR uint8) and the face in it that a pixel-reading smile scorer looks at."""
+
+    image: np.ndarray
+    face: Face
+
+
 class SmileScorer(Protocol):
+    """A smile score in [0, 100] for one face; ``method`` names the scorer in answers.
+
+    ``pixels`` is ``None`` only where no frame exists (a test's synthetic measures): a scorer that
+    needs the pixels raises ``ValueError`` then."""
+
     @property
     def method(self) -> str: ...
 
-    def score(self, measures: FaceMeasures) -> float: ...
+    def score(self, measures: FaceMeasures, pixels: FacePixels | None = None) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +107,8 @@ class GeometricSmile:
     w_elevation: float = 18.88
     method: str = "geometric"
 
-    def score(self, measures: FaceMeasures) -> float:
+    def score(self, measures: FaceMeasures, pixels: FacePixels | None = None) -> float:
+        """The score of the mesh's mouth measures (``pixels`` is not read)."""
         z = self.bias + self.w_width * measures.mouth.width + self.w_elevation * measures.mouth.corner_elevation
         return 100.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
@@ -124,13 +145,18 @@ def measure_challenge(
     smile: SmileScorer,
     *,
     min_change: float | None = None,
+    smile_scores: tuple[float, float] | None = None,
 ) -> ChallengeMeasurement:
     """The change a challenge asks for, measured between two frames of one face.
 
     ``min_change`` overrides the type's threshold (the API's ``minEmotionChange`` for smiles).
+    ``smile_scores``: the (baseline, challenge) smile scores, when the caller scored the frames
+    (``SmileScorer.score`` with their pixels); otherwise ``smile`` scores the two measures.
     """
     if kind == "smile":
-        before, after = smile.score(baseline), smile.score(challenge)
+        if smile_scores is None:
+            smile_scores = (smile.score(baseline), smile.score(challenge))
+        before, after = smile_scores
         need = thresholds.smile_change if min_change is None else min_change
         change = after - before
         passed = change >= need and after >= thresholds.smile_score
@@ -227,7 +253,8 @@ class SmileResult:
 @dataclass(frozen=True, slots=True)
 class ChallengeResult:
     """A challenge verdict: ``passed`` when both frames are live, show the same person, and the
-    measured change reaches the threshold. ``reasons`` says what failed."""
+    measured change reaches the threshold. ``reasons`` says what failed. ``smile_scores``: both
+    frames' smile scores (baseline, challenge), whatever the challenge type."""
 
     challenge_type: ChallengeType
     passed: bool
@@ -238,6 +265,7 @@ class ChallengeResult:
     baseline_spoof: SpoofResult
     challenge_spoof: SpoofResult
     match: MatchResult
+    smile_scores: tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True)

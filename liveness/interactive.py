@@ -19,6 +19,7 @@ from liveness.challenges import (
     BlinkResult,
     ChallengeResult,
     ChallengeType,
+    FacePixels,
     GeometricSmile,
     SmileResult,
     SmileScore,
@@ -78,7 +79,7 @@ class InteractiveEngine:
         threshold = self.config.smile_threshold if threshold is None else threshold
         subject = self.images.subject(image, field=field)
         measures = measure_face(self.landmarks(image, subject.face, field=field, refine_eyes=False))
-        score = self.smile.score(measures)
+        score = self.smile.score(measures, FacePixels(image, subject.face))
         return SmileResult(
             smile=SmileScore(score, score >= threshold, threshold, self.smile.method),
             measures=measures,
@@ -111,13 +112,17 @@ class InteractiveEngine:
             spoof = self.images.check_spoof(image, antispoof_threshold, face=subject.face)
             # Only a blink needs the eyelids refined (two iris runs, ~3 ms a frame).
             mesh = self.landmarks(image, subject.face, field=name, refine_eyes=kind == "blink")
-            frames.append((subject.face, spoof, measure_face(mesh)))
-        (face_b, spoof_b, measures_b), (face_c, spoof_c, measures_c) = frames
+            measures = measure_face(mesh)
+            smiled = self.smile.score(measures, FacePixels(image, subject.face))
+            frames.append((subject.face, spoof, measures, smiled))
+        (face_b, spoof_b, measures_b, smile_b), (face_c, spoof_c, measures_c, smile_c) = frames
         min_confidence = (
             self.config.min_same_person_confidence if min_match_confidence is None else min_match_confidence
         )
         match = self.images.compare(baseline, face_b, challenge, face_c, min_confidence)
-        measurement = measure_challenge(kind, measures_b, measures_c, thresholds, self.smile, min_change=min_change)
+        measurement = measure_challenge(
+            kind, measures_b, measures_c, thresholds, self.smile, min_change=min_change, smile_scores=(smile_b, smile_c)
+        )
         reasons = [
             reason
             for reason, failed in (
@@ -138,6 +143,7 @@ class InteractiveEngine:
             baseline_spoof=spoof_b,
             challenge_spoof=spoof_c,
             match=match,
+            smile_scores=(smile_b, smile_c),
         )
 
     def blink_check(self, frames: Sequence[np.ndarray], *, field: str = "frames") -> BlinkResult:

@@ -58,7 +58,7 @@ from liveness._stream_signals import (
 from liveness._stream_tracker import FaceTracker
 from liveness._stream_verdict import ScoredFrame, TakeVerdict, judge_take
 from liveness.antispoof import AntiSpoof
-from liveness.challenges import GeometricSmile, SmileScorer
+from liveness.challenges import FacePixels, GeometricSmile, SmileScorer
 from liveness.config import EngineConfig
 from liveness.detect import FaceDetector
 from liveness.embed import FaceEmbedder, similarity_to_confidence
@@ -155,6 +155,7 @@ class LiveTake:
         self._previous: _Previous | None = None
         self._candidates: list[FaceMeasures] = []
         self._reference: FaceMeasures | None = None
+        self._reference_smile = 0.0  # the smile scorer's score of the reference
         self._ears: list[float] = []  # sorted: the open-eye level is a percentile of them
         self._flow = PointFlow(config.parallax_reseed_yaw, config.parallax_min_turn)
         self._turns: dict[int, tuple[float, float]] = {}  # index -> (|yaw change|, nose parallax)
@@ -209,7 +210,7 @@ class LiveTake:
             self.signals = FrameSignals(None, None, scene, None, None, None, ("face_not_found",), _stages(clock))
             return FrameReport(index, t, False, self._faces, tuple(problems), self.reference_ready, {}, False)
         self._faces = max(self._faces, 1)
-        actions = self._actions(measures, landmarks.points)
+        actions = self._actions(image, measures, landmarks.points)
         self._follow(image, index, landmarks.points, measures, problems)
         neutral = bool(actions) and all(v < self._config.neutral_bound for v in actions.values())
         clock.append(time.perf_counter())
@@ -291,34 +292,46 @@ class LiveTake:
         if parallax is not None:
             self._turns[index] = (abs(change), parallax)
 
-    def _actions(self, measures: FaceMeasures, points: np.ndarray) -> Mapping[str, float]:
-        """Each action's progress against the neutral reference (none until it is ready)."""
-        cfg = self._config
-        self._update_reference(measures, points)
+    def _actions(self, image: np.ndarray, measures: FaceMeasures, points: np.ndarray) -> Mapping[str, float]:
+        """Each action's progress against the neutral reference (none until it is ready).
+
+        The smile scorer sees every frame with a face, once (a pixel-reading scorer in a worker
+        process costs a call per frame: docs/deepface.md has the measured cost)."""
+        cfg, engine = self._config, self._engine
+        pixels = FacePixels(image, face_from_mesh(points, cfg.mesh_to_box))
+        smile = engine.smile.score(measures, pixels)
+        self._update_reference(measures, smile, pixels)
         if abs(measures.pose.yaw) <= cfg.open_eye_max_yaw:
             bisect.insort(self._ears, measures.ear)
         if self._reference is None:
             return {}
         open_level = _percentile(self._ears, cfg.open_eye_percentile)
-        engine = self._engine
-        return action_progress(self._reference, open_level, measures, engine.config.challenges, engine.smile)
+        return action_progress(
+            self._reference,
+            open_level,
+            measures,
+            engine.config.challenges,
+            engine.smile,
+            smile_scores=(self._reference_smile, smile),
+        )
 
-    def _update_reference(self, measures: FaceMeasures, points: np.ndarray) -> None:
-        """The first ``reference_frames`` frontal frames with a neutral mouth make the reference."""
+    def _update_reference(self, measures: FaceMeasures, smile: float, pixels: FacePixels) -> None:
+        """The first ``reference_frames`` frontal frames with a neutral mouth make the reference.
+
+        Its smile score is the scorer's on the median measures and the last of those frames: the
+        geometric scorer reads the median, a pixel-reading one sees a neutral frame of the face."""
         if self._reference is not None:
             return
         cfg, thresholds = self._config, self._engine.config.challenges
         pose = measures.pose
         frontal = abs(pose.yaw) <= cfg.reference_max_yaw and abs(pose.pitch) <= cfg.reference_max_pitch
-        relaxed = (
-            self._engine.smile.score(measures) < thresholds.smile_score
-            and measures.mouth.opening < thresholds.open_mouth
-        )
+        relaxed = smile < thresholds.smile_score and measures.mouth.opening < thresholds.open_mouth
         if not (frontal and relaxed):
             return
         self._candidates.append(measures)
         if len(self._candidates) >= cfg.reference_frames:
             self._reference = median_measures(self._candidates)
+            self._reference_smile = self._engine.smile.score(self._reference, pixels)
             self._candidates = []
 
     def _maybe_score(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,16 @@ def test_no_heavy_framework_is_imported_by_the_engine() -> None:
         if "backends" in path.parts:  # liveness/backends/ (ARCHITECTURE.md, issue 19): each imports its own
             continue
         assert not _imports(path) & {"torch", "tensorflow", "deepface", "fastapi"}, path
+
+
+def test_importing_the_engine_and_the_service_loads_no_heavy_framework() -> None:
+    """``import liveness`` and the service's entry point stay fast: no TensorFlow, torch or DeepFace
+    (in a fresh interpreter: this test session imports them for the backends' own tests)."""
+    code = (
+        "import sys, liveness, livecred.main, liveness.backends, liveness.backends.deepface, "
+        "liveness.backends.torch_fasnet; "
+        "heavy = {'tensorflow', 'torch', 'deepface', 'tf_keras', 'keras'} & set(sys.modules); "
+        "assert not heavy, sorted(heavy)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

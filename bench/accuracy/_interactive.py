@@ -10,8 +10,11 @@ import cv2
 import numpy as np
 
 from liveness import LivenessEngine
+from liveness._stream_signals import face_from_mesh
+from liveness.challenges import FacePixels
 from liveness.evaluation import accuracy_at, auc, best_accuracy_threshold, stratified_sample
 from liveness.mesh import measure_face
+from liveness.stream import StreamConfig
 
 
 @dataclass
@@ -37,11 +40,14 @@ def score_smiles(engine: LivenessEngine, folder: Path, quick: int | None) -> Smi
     assert mesh is not None
     smiling, neutral, missed = [], [], 0
     for row in rows:
-        found = mesh.landmarks(_smile_crop(folder / row["file"]), refine_eyes=False)
+        crop = _smile_crop(folder / row["file"])
+        found = mesh.landmarks(crop, refine_eyes=False)
         if found is None:
             missed += 1
             continue
-        score = engine.interactive.smile.score(measure_face(found))
+        # The frame and the mesh's face, as a live take gives them: a pixel-reading scorer needs both.
+        pixels = FacePixels(crop, face_from_mesh(found.points, StreamConfig().mesh_to_box))
+        score = engine.interactive.smile.score(measure_face(found), pixels)
         (smiling if row["label"] == "smiling" else neutral).append(score)
     return SmileSet(np.asarray(smiling), np.asarray(neutral), missed)
 

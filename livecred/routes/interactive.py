@@ -104,8 +104,8 @@ async def validate_challenge(
             same_person=result.match.matched,
             face_match_confidence=round(result.match.confidence, 4),
             min_face_match_confidence=result.match.min_confidence,
-            baseline=FaceMeasuresOut.of(result.baseline, engine.interactive.smile.score(result.baseline)),
-            challenge=FaceMeasuresOut.of(result.challenge, engine.interactive.smile.score(result.challenge)),
+            baseline=FaceMeasuresOut.of(result.baseline, result.smile_scores[0]),
+            challenge=FaceMeasuresOut.of(result.challenge, result.smile_scores[1]),
         )
 
     return await run_timed(request, work)
@@ -113,7 +113,8 @@ async def validate_challenge(
 
 @router.post("/smile-check", response_model=SmileCheckResponse, responses=_ERRORS)
 async def smile_check(body: SmileCheckRequest, request: Request, engine: Engine, limits: Limits) -> SmileCheckResponse:
-    """Single-frame smile score of the largest face (geometric, relative measures)."""
+    """Single-frame smile score of the largest face, by the configured scorer (``method``: the
+    geometric one on the face mesh's relative measures, or DeepFace's emotion model)."""
 
     def work() -> SmileCheckResponse:
         result = engine.interactive.smile_check(decode_base64_image(body.image, limits, field="image"), body.threshold)

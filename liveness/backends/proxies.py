@@ -15,6 +15,7 @@ import numpy as np
 from liveness.antispoof import AntiSpoofScores
 from liveness.backends._exceptions import BackendFailed
 from liveness.backends.process import BackendWorker
+from liveness.challenges import FacePixels
 from liveness.embed import ConfidenceMapping
 from liveness.mesh import FaceMeasures
 from liveness.types import DetectionResult, Face
@@ -84,5 +85,5 @@ class IsolatedSmile(_Isolated):
         value = self._info("method")
         return value if isinstance(value, str) else self.name
 
-    def score(self, measures: FaceMeasures) -> float:
-        return float(self._checked(self._call("score", measures), (float, int, np.floating)))
+    def score(self, measures: FaceMeasures, pixels: FacePixels | None = None) -> float:
+        return float(self._checked(self._call("score", measures, pixels), (float, int, np.floating)))

@@ -185,9 +185,17 @@ DEFAULT_REGISTRY = BackendRegistry(
             fetch_hint=_DEEPFACE_HINT,
             environment=_KERAS_2,
         ),
-        # DeepFace's emotion model scores a smile from the pixels (``score_face(image, face)``), while
-        # the engine's SmileScorer reads the face mesh's measures: it is not selectable until the
-        # challenges take an image-based scorer.
+        # DeepFace's emotion model scores a smile from the pixels the SmileScorer is given.
+        Backend(
+            "smile",
+            "deepface",
+            "tensorflow",
+            "liveness.backends.deepface:build_smile",
+            ("emotion",),
+            extra="deepface",
+            fetch_hint=_DEEPFACE_HINT,
+            environment=_KERAS_2,
+        ),
         Backend(
             "antispoof",
             "deepface",

@@ -1,7 +1,8 @@
 """Run a service with the given backend settings in a fresh process and report what it did.
 
 ``python -m tests.api.backend_probe STATE_DIR MODELS_DIR KEY=VALUE ...`` starts the app with those
-settings, calls /health, /antispoof and /verify on real test images, and prints one JSON object:
+settings, calls /health, /antispoof, /verify, /smile-check and a smile /challenge/validate on real
+test images, and prints one JSON object:
 the answers, which heavy runtimes this (the service's) process imported, and which runtime each
 worker process has mapped into memory. A fresh process, because the test session itself may have
 imported torch or TensorFlow for other tests.
@@ -20,6 +21,7 @@ from livecred import Settings, create_app
 from tests.conftest import read_b64
 
 ID, SELFIE, LIVE = "deepface_identities/img1.jpg", "deepface_identities/img2.jpg", "silentface_real_spoof/image_T1.jpg"
+SMILING = ID  # an open smile; SELFIE, the same person with a closed mouth
 RUNTIME_LIBRARIES = {"torch": "libtorch", "tensorflow": "tensorflow"}
 
 
@@ -40,6 +42,11 @@ def main(state_dir: str, models_dir: str, *pairs: str) -> None:
         answers = {
             "antispoof": client.post("/antispoof", json={"image": read_b64(LIVE)}),
             "verify": client.post("/verify", json={"idImage": read_b64(ID), "selfieImage": read_b64(SELFIE)}),
+            "smile": client.post("/smile-check", json={"image": read_b64(SMILING)}),
+            "challenge": client.post(
+                "/challenge/validate",
+                json={"baselineImage": read_b64(SELFIE), "challengeImage": read_b64(SMILING), "challengeType": "smile"},
+            ),
         }
         workers = client.app.state.backends.workers  # type: ignore[attr-defined]
         report = {

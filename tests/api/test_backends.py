@@ -111,7 +111,8 @@ def test_verify_is_served_from_the_worker_with_the_default_engines_answer(
     assert mine == theirs and mine["verified"] is True
     worker = isolated.app.state.backends.workers["onnxruntime"]  # type: ignore[attr-defined]
     assert worker.pid is not None and worker.pid != os.getpid()
-    assert "tensorflow" not in sys.modules and "torch" not in sys.modules
+    # That the service's process never imports a backend's runtime is checked in fresh processes
+    # (backend_probe.py, test_architecture.py): this session imports torch and TensorFlow for other tests.
 
 
 @pytest.mark.parametrize("marker", [faulty.EXIT, faulty.SIGKILL], ids=["exit", "sigkill"])
@@ -239,26 +240,36 @@ def test_torch_fasnet_answers_from_a_torch_worker_and_torch_never_loads_in_the_s
     assert report["answers"]["verify"]["status"] == 200 and report["answers"]["verify"]["body"]["verified"] is True
 
 
-@pytest.mark.slow  # builds DeepFace's Facenet512 (random weights) and starts TensorFlow twice: ~2 minutes
-def test_deepface_recognition_serves_verify_from_a_tensorflow_worker(
-    tmp_path_factory: pytest.TempPathFactory, client: TestClient
-) -> None:
+def deepface_models(tmp_path_factory: pytest.TempPathFactory, model: str, *script: str) -> Path:
+    """A models directory: the shared models plus DeepFace's ``model`` architecture with seeded random
+    weights under DeepFace's file name, built in a process of its own (this one never imports
+    TensorFlow). ``script``: more Python run there after the build, with ``d`` the directory."""
     if importlib.util.find_spec("deepface") is None or importlib.util.find_spec("tf_keras") is None:
         pytest.skip("the DeepFace backend is not installed: pip install -e '.[deepface]'")
     models = tmp_path_factory.mktemp("models")
     for entry in MODELS_DIR.iterdir():
         (models / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     (models / "deepface").mkdir()
-    # DeepFace's own architecture with seeded random weights, under DeepFace's file name (built in a
-    # process of its own: this one never imports TensorFlow).
-    build = (
-        "import sys; from pathlib import Path; from liveness.backends.deepface import weights_for; "
-        "from tests.liveness.backends.deepface.conftest import build_weight_file, record; "
-        "d = Path(sys.argv[1]); (w,) = weights_for('Facenet512'); build_weight_file('Facenet512', d / w.path); "
-        "record(d, w.name)"
+    build = "\n".join(
+        [
+            "import sys",
+            "from pathlib import Path",
+            "from liveness.backends.deepface import weights_for",
+            "from tests.liveness.backends.deepface.conftest import build_weight_file, record",
+            f"d = Path(sys.argv[1]); (w,) = weights_for({model!r})",
+            f"build_weight_file({model!r}, d / w.path); record(d, w.name)",
+            *script,
+        ]
     )
     subprocess.run([sys.executable, "-c", build, str(models)], cwd=REPO_ROOT, check=True, capture_output=True)
+    return models
 
+
+@pytest.mark.slow  # builds DeepFace's Facenet512 (random weights) and starts TensorFlow twice: ~2 minutes
+def test_deepface_recognition_serves_verify_from_a_tensorflow_worker(
+    tmp_path_factory: pytest.TempPathFactory, client: TestClient
+) -> None:
+    models = deepface_models(tmp_path_factory, "Facenet512")
     report = probe(tmp_path_factory.mktemp("state"), "recognition=deepface:Facenet512", models_dir=models)
     listed = {b["part"]: b for b in report["health"]["backends"]}
     assert report["health"]["ready"] is True and report["health"]["status"] == "ok"
@@ -283,3 +294,61 @@ def test_deepface_recognition_serves_verify_from_a_tensorflow_worker(
         "status": 200,
         "body": {k: v for k, v in reference.items() if k != "processing_time_ms"},
     }
+
+
+# In the build process: DeepFace's emotion model on the faces the service will find (the default
+# engine's largest face), scored in process, for the worker's answers to be compared with.
+EMOTION_REFERENCE = [
+    "import json",
+    "from liveness import load_default_engine",
+    "from liveness.backends.deepface import build_smile",
+    "from tests.api.backend_probe import SELFIE, SMILING",
+    "from tests.conftest import MODELS_DIR, read_image",
+    "engine, smile = load_default_engine(MODELS_DIR), build_smile(d)",
+    "scores = {}",
+    "for name in (SELFIE, SMILING):",
+    "    image = read_image(name)",
+    "    scores[name] = smile.score_face(image, engine.images.subject(image).face)",
+    "(d / 'emotion-reference.json').write_text(json.dumps(scores))",
+]
+
+
+# Builds DeepFace's emotion model (random weights) and starts TensorFlow twice: about 30 s.
+def test_deepface_emotion_scores_smiles_from_a_tensorflow_worker(
+    tmp_path_factory: pytest.TempPathFactory, client: TestClient
+) -> None:
+    models = deepface_models(tmp_path_factory, "Emotion", *EMOTION_REFERENCE)
+    expected = json.loads((models / "emotion-reference.json").read_text())
+    report = probe(tmp_path_factory.mktemp("state"), "smile=deepface:emotion", models_dir=models)
+    listed = {b["part"]: b for b in report["health"]["backends"]}
+    assert report["health"]["ready"] is True and report["health"]["status"] == "ok"
+    assert listed["smile"] == {
+        "part": "smile",
+        "backend": "deepface:emotion",
+        "isolated": True,
+        "runtime": "tensorflow",
+        "state": "running",
+        "restarts": 0,
+    }
+    assert report["workers"] == {"tensorflow": {"separate": True, "mapped": ["tensorflow"]}}
+    assert report["service_modules"] == [] and report["service_mapped"] == []
+    # /smile-check: the emotion model's score of the face, computed in the worker (the same number
+    # as in process), the method named.
+    smile = report["answers"]["smile"]
+    assert smile["status"] == 200 and smile["body"]["method"] == "deepface-emotion"
+    score = smile["body"]["smile_score"]
+    assert score == pytest.approx(expected[backend_probe.SMILING], abs=0.011)
+    assert smile["body"]["is_smiling"] is (score >= smile["body"]["threshold"])
+    geometric = client.post("/smile-check", json={"image": read_b64(backend_probe.SMILING)}).json()
+    assert geometric["method"] == "geometric" and geometric["mouth_width"] == smile["body"]["mouth_width"]
+    # A smile challenge measures the change of the emotion scores between the two frames.
+    challenge = report["answers"]["challenge"]
+    assert challenge["status"] == 200 and challenge["body"]["measure"] == "smile_score"
+    before, after = expected[backend_probe.SELFIE], expected[backend_probe.SMILING]
+    assert challenge["body"]["baseline_value"] == pytest.approx(before, abs=1e-3)
+    assert challenge["body"]["challenge_value"] == pytest.approx(after, abs=1e-3)
+    assert challenge["body"]["change"] == pytest.approx(after - before, abs=2e-3)
+    assert challenge["body"]["baseline"]["smile_score"] == pytest.approx(before, abs=0.011)
+    # The rest of the engine is the default one.
+    reference = client.post("/antispoof", json={"image": read_b64(backend_probe.LIVE)}).json()
+    assert report["answers"]["antispoof"]["body"] == {k: v for k, v in reference.items() if k != "processing_time_ms"}

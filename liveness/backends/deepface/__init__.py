@@ -14,7 +14,7 @@ factory                                    returns                              
                                            retinaface, mtcnn)
 ``build_embedder(model, models_dir)``      :class:`DeepFaceEmbedder` (Facenet,         ``FaceEmbedder``
                                            Facenet512, ArcFace, VGG-Face)
-``build_smile(models_dir)``                :class:`DeepFaceSmile` (emotion "happy")    ``score_face``
+``build_smile(models_dir)``                :class:`DeepFaceSmile` (emotion "happy")    ``SmileScorer``
 ``build_antispoof(models_dir)``            :class:`DeepFaceFasNet`                     ``AntiSpoof``
 =========================================  ==========================================  ==============
 

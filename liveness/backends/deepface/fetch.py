@@ -6,7 +6,9 @@ sha256, or, for DeepFace's release assets that have none, against an earlier rec
 ``deepface/SHA256SUMS`` (or the mirror's own ``deepface/SHA256SUMS``). A file with neither is
 recorded there on this first fetch (trust on first use) and :class:`FetchedWeight` says so, so the
 command can tell the user. URLs are tried in order: DeepFace's primary source, then its backup.
-Called only by the command line, never by the service.
+A mirror (``--from DIR``) is laid out as the models directory (``DIR/deepface/<name>``) or flat
+(``DIR/<name>``, e.g. an OpenCV 4 wheel's ``cv2/data`` for the Haar cascades). Called only by the
+command line, never by the service.
 """
 
 from __future__ import annotations
@@ -82,10 +84,13 @@ def _install(
     timeout: float,
 ) -> tuple[str, str]:
     if mirror is not None:
-        source = Path(mirror) / weight.path
+        # A mirror laid out as the models directory, or a flat folder of DeepFace's file names (an
+        # OpenCV 4 wheel's cv2/data, for the cascades).
+        laid_out, flat = Path(mirror) / weight.path, Path(mirror) / weight.name
+        source = laid_out if laid_out.is_file() or not flat.is_file() else flat
         if not source.is_file():
             raise ModelUnavailable(
-                f"DeepFace weight {weight.name!r} not found in mirror at {source}", missing=[weight.name]
+                f"DeepFace weight {weight.name!r} not found in mirror at {laid_out} or {flat}", missing=[weight.name]
             )
         return _write_atomic(weight, target, expected, _file_chunks(source), progress), str(source)
     import httpx  # only the fetch command needs it

@@ -7,9 +7,9 @@ face as ``DeepFace.analyze(actions=["emotion"])`` would: DeepFace's aligned crop
 the model's own preprocessing (grey, 48x48). The score is the happy share of the class
 probabilities, 0-100, the scale of livecred's smile thresholds (``ChallengeThresholds.smile_score``).
 
-Unlike livecred's geometric scorer, which reads the mouth from the face mesh, this one needs the
-pixels: :meth:`DeepFaceSmile.score_face` takes the image and the face (see docs/deepface.md for how
-it plugs into the challenges).
+Unlike livecred's geometric scorer, which reads the mouth from the face mesh, this one reads the
+pixels: as a :class:`~liveness.challenges.SmileScorer` (``LIVECRED_SMILE=deepface:emotion``) its
+``score(measures, pixels)`` scores ``pixels`` (the frame and the face) and ignores the measures.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import numpy as np
 from liveness.backends.deepface._runtime import require_deepface, served_weights
 from liveness.backends.deepface.recognition import aligned_crop
 from liveness.backends.deepface.weights import WeightFiles, weights_for
+from liveness.challenges import FacePixels
+from liveness.mesh import FaceMeasures
 from liveness.types import Face
 
 __all__ = ["EMOTION_LABELS", "HAPPY", "DeepFaceSmile", "happy_score"]
@@ -41,7 +43,7 @@ def happy_score(probabilities: np.ndarray) -> float:
 
 
 class DeepFaceSmile:
-    """Smile score from DeepFace's emotion model; ``score_face`` is thread-safe."""
+    """Smile score from DeepFace's emotion model, a ``SmileScorer``; thread-safe."""
 
     method = "deepface-emotion"
 
@@ -67,3 +69,9 @@ class DeepFaceSmile:
     def score_face(self, image: np.ndarray, face: Face) -> float:
         """Smile score in [0, 100]."""
         return happy_score(self.probabilities(image, face))
+
+    def score(self, measures: FaceMeasures, pixels: FacePixels | None = None) -> float:
+        """The ``SmileScorer`` interface: the score of ``pixels`` (the measures are not read)."""
+        if pixels is None:
+            raise ValueError("DeepFace's emotion smile reads the face's pixels: pass the frame and the face")
+        return self.score_face(pixels.image, pixels.face)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
 
 from liveness.backends import DEFAULT_REGISTRY, Backend, BackendSelection, BackendSpec, UnknownBackend
+from tests.conftest import REPO_ROOT
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,9 @@ def test_resolution_picks_the_entry_and_the_model() -> None:
     only = DEFAULT_REGISTRY.resolve("antispoof", "torch")
     assert only is not None and only.name == "torch:minifasnet" and only.backend.runtime == "torch"
     assert DEFAULT_REGISTRY.resolve("smile", "default") is None
+    emotion = DEFAULT_REGISTRY.resolve("smile", "deepface:emotion")
+    assert emotion is not None and emotion.name == "deepface:emotion" and emotion.backend.runtime == "tensorflow"
+    assert DEFAULT_REGISTRY.known("smile") == ["default", "deepface:emotion"]
 
 
 def test_unknown_names_list_what_is_known() -> None:
@@ -50,7 +55,13 @@ def test_unknown_names_list_what_is_known() -> None:
 
 
 def test_the_registry_names_runtimes_without_importing_them() -> None:
-    assert "tensorflow" not in sys.modules and "torch" not in sys.modules
+    # In a fresh interpreter: this session imports torch and TensorFlow for other tests.
+    code = (
+        "import sys; from liveness.backends import DEFAULT_REGISTRY, PARTS; "
+        "[DEFAULT_REGISTRY.resolve(p, n) for p in PARTS for n in DEFAULT_REGISTRY.known(p)]; "
+        "heavy = {'tensorflow', 'torch', 'deepface', 'tf_keras'} & set(sys.modules); assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT, timeout=120)
     runtimes = {b.runtime for part in ("detector", "recognition", "antispoof", "smile") for b in _entries(part)}
     assert {"tensorflow", "torch", "onnxruntime"} <= runtimes
 

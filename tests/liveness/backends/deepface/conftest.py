@@ -8,13 +8,19 @@ seeded random weights under DeepFace's exact file name instead of loading them. 
 loads that file through its real path (verification, the private copy, DeepFace's builder), so the
 tests check the plumbing, shapes and preprocessing, not accuracy. The hash of each built file is
 recorded in ``deepface/SHA256SUMS`` as a first fetch would.
+
+OpenCV's Haar cascades: OpenCV 5 wheels ship none, so ``LIVECRED_CASCADES_DIR`` names a folder
+holding the two ``.xml`` files (CI's ``.ci/cascades.sh`` extracts them from an OpenCV 4 wheel and
+checks them against the registry's pins); the models directory then holds them as a fetch would.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,12 +34,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # TenSEAL before TensorFlow: both carry protobuf's C++ runtime, and TenSEAL loaded second crashes
 # (segfault) or fails to serialise (test_cipherface.py needs both in this process).
+# The session collects this file before any DeepFace test runs, so TenSEAL is loaded before the
+# first model build loads TensorFlow; a module collected earlier that imported TensorFlow would
+# break that order, and is named here rather than left to crash test_cipherface.py.
+if "tensorflow" in sys.modules and "tenseal" not in sys.modules:
+    pytest.fail("TensorFlow was imported before TenSEAL in this session: import tenseal first", pytrace=False)
 pytest.importorskip("tenseal")
 
-pytest.importorskip("deepface", reason="the DeepFace backend is not installed: pip install -e '.[deepface]'")
-pytest.importorskip("tf_keras", reason="the DeepFace backend is not installed: pip install -e '.[deepface]'")
+# Found, not imported: TensorFlow loads when a test builds a model, not when the session collects.
+if importlib.util.find_spec("deepface") is None or importlib.util.find_spec("tf_keras") is None:
+    pytest.skip("the DeepFace backend is not installed: pip install -e '.[deepface]'", allow_module_level=True)
 
 from tests.conftest import MODELS_DIR
+
+CASCADES_ENV = "LIVECRED_CASCADES_DIR"
 
 # model -> (DeepFace module holding the builder, builder function name)
 BUILDERS: dict[str, tuple[str, str]] = {
@@ -110,6 +124,13 @@ def deepface_models(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., P
     for sub in ("yunet", "minifasnet"):
         (directory / sub).symlink_to(MODELS_DIR / sub, target_is_directory=True)
     (directory / "deepface").mkdir()
+    cascades = os.environ.get(CASCADES_ENV)
+    if cascades:
+        for weight in weights_for("opencv"):
+            source = Path(cascades) / weight.name
+            if not source.is_file():
+                pytest.fail(f"{CASCADES_ENV} is set but holds no {weight.name} (run .ci/cascades.sh)")
+            (directory / weight.path).symlink_to(source.resolve())
 
     def with_models(*models: str) -> Path:
         for model in models:

@@ -4,6 +4,7 @@ where the models directory or the OpenCV wheel has them), and the landmark compl
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -74,10 +75,11 @@ def test_mtcnn_through_deepface_agrees_with_yunet_on_the_eyes(tmp_path: Path) ->
     assert np.all(np.linalg.norm(ours - theirs, axis=1) < 0.2 * inter_ocular)
 
 
-def _cascade_dir(tmp_path: Path) -> Path:
-    files = WeightFiles(MODELS_DIR)
-    if all(files.path_of(w).is_file() for w in weights_for("opencv")):
-        return MODELS_DIR
+def _cascade_dir(tmp_path: Path, deepface_models: Callable[..., Path]) -> Path:
+    for directory in (MODELS_DIR, deepface_models()):  # fetched, or from LIVECRED_CASCADES_DIR (CI)
+        files = WeightFiles(directory)
+        if all(files.path_of(w).is_file() for w in weights_for("opencv")):
+            return directory
     import cv2
 
     data = Path(cv2.__file__).parent / "data"
@@ -85,19 +87,26 @@ def _cascade_dir(tmp_path: Path) -> Path:
         return tmp_path  # DeepFace reads them from the OpenCV wheel
     pytest.skip(
         "OpenCV's Haar cascades are not here: OpenCV 5 wheels ship none and the models directory has no "
-        "deepface/haarcascade_*.xml (`livecred models fetch --backend deepface --model opencv`)"
+        "deepface/haarcascade_*.xml (`livecred models fetch --backend deepface --model opencv`; "
+        "CI: LIVECRED_CASCADES_DIR from .ci/cascades.sh)"
     )
 
 
-def test_opencv_cascade_finds_the_largest_face_first(tmp_path: Path) -> None:
-    detector = build_detector("opencv", _cascade_dir(tmp_path))
-    result = detector.detect(read_image("faceonnx_identities/nicole_1.jpg"))
+def test_opencv_cascade_finds_the_largest_face_first(tmp_path: Path, deepface_models: Callable[..., Path]) -> None:
+    detector = build_detector("opencv", _cascade_dir(tmp_path, deepface_models))
+    image = read_image("faceonnx_identities/nicole_1.jpg")
+    result = detector.detect(image)
     assert len(result.faces) >= 1
     areas = [f.box.area for f in result.faces]
     assert areas == sorted(areas, reverse=True)
     largest = result.faces[0]
     assert len(largest.landmarks) == 5 and 0.0 <= largest.score <= 1.0
     assert 200 <= largest.box.width <= 600
+    # The same face YuNet finds: the cascade's box holds YuNet's eyes.
+    (yunet,) = build_detector("yunet", MODELS_DIR).detect(image).faces[:1]
+    box = largest.box
+    for x, y in yunet.landmarks[:2]:
+        assert box.x <= x <= box.x + box.width and box.y <= y <= box.y + box.height
 
 
 def test_a_detector_without_its_weights_is_unavailable(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -116,3 +116,34 @@ def test_the_cli_copies_from_a_mirror(tmp_path: Path) -> None:
         app, ["models", "fetch", "--backend", "deepface", "--model", "Nope", "--models-dir", str(target)]
     )
     assert bad.exit_code == 2 and "unknown DeepFace model" in bad.output
+
+
+def test_a_flat_mirror_of_other_cascade_bytes_is_refused(tmp_path: Path) -> None:
+    flat = tmp_path / "data"  # laid out as an OpenCV wheel's cv2/data: DeepFace's names, no deepface/
+    flat.mkdir()
+    for weight in weights_for("opencv"):
+        (flat / weight.name).write_bytes(b"<opencv_storage/>")
+    with pytest.raises(ModelUnavailable, match="sha256 mismatch"):
+        fetch_weights(tmp_path / "models", ["opencv"], mirror=flat)
+    assert not list((tmp_path / "models" / "deepface").glob("*.xml"))
+    with pytest.raises(ModelUnavailable, match="not found in mirror"):
+        fetch_weights(tmp_path / "models", ["opencv"], mirror=tmp_path / "empty")
+
+
+def test_the_cli_takes_the_cascades_from_an_opencv_wheels_data_folder(
+    tmp_path: Path, deepface_models: Callable[..., Path]
+) -> None:
+    from livecred.cli import app
+
+    flat = deepface_models() / "deepface"  # the cascades by DeepFace's names, when CI extracted them
+    if not all((flat / w.name).is_file() for w in weights_for("opencv")):
+        pytest.skip("no Haar cascades here: LIVECRED_CASCADES_DIR is unset (CI sets it: .ci/cascades.sh)")
+    target = tmp_path / "models"
+    result = CliRunner().invoke(
+        app,
+        ["models", "fetch", "--backend", "deepface", "--model", "opencv",
+         "--models-dir", str(target), "--from", str(flat)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 DeepFace weight files verified" in result.output
+    WeightFiles(target).require(["opencv"])

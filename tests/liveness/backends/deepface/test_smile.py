@@ -12,6 +12,8 @@ import pytest
 from liveness import ModelUnavailable
 from liveness.backends.deepface import build_smile
 from liveness.backends.deepface.smile import EMOTION_LABELS, happy_score
+from liveness.challenges import FacePixels
+from liveness.mesh import measure_face
 from tests.conftest import read_image
 
 
@@ -42,3 +44,13 @@ def test_the_emotion_model_scores_a_real_face(deepface_models: Callable[..., Pat
 def test_missing_emotion_weights_name_the_fetch_command(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match="--backend deepface"):
         build_smile(tmp_path)
+
+
+def test_the_emotion_model_is_a_smile_scorer_of_the_pixels(deepface_models: Callable[..., Path], engine) -> None:  # type: ignore[no-untyped-def]
+    smile = build_smile(deepface_models("Emotion"))
+    image = read_image("faceonnx_identities/brad_1.jpg")
+    face = engine.images.detect(image).largest
+    measures = measure_face(engine.interactive.landmarks(image, face))
+    assert smile.score(measures, FacePixels(image, face)) == smile.score_face(image, face)
+    with pytest.raises(ValueError, match="pixels"):
+        smile.score(measures)
