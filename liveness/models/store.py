@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,7 +21,16 @@ from typing import Literal
 from liveness._exceptions import ModelUnavailable
 from liveness.models.registry import REGISTRY, ModelSpec, get_spec
 
-__all__ = ["FETCH_HINT", "ModelState", "ModelStatus", "ModelStore", "ProgressCallback"]
+__all__ = [
+    "FETCH_HINT",
+    "ModelState",
+    "ModelStatus",
+    "ModelStore",
+    "ProgressCallback",
+    "file_chunks",
+    "sha256_file",
+    "write_verified",
+]
 
 FETCH_HINT = "run `livecred models fetch` (or `livecred models fetch --from DIR` to copy from a mirror)"
 
@@ -60,7 +69,7 @@ class ModelStore:
             if not path.is_file():
                 result.append(ModelStatus(name, path, "missing", None))
                 continue
-            ok = _sha256_file(path) == self._spec(name).sha256
+            ok = sha256_file(path) == self._spec(name).sha256
             result.append(ModelStatus(name, path, "ok" if ok else "corrupt", path.stat().st_size))
         return result
 
@@ -105,7 +114,7 @@ class ModelStore:
         for name in names:
             spec = self._spec(name)
             target = self.path_of(name)
-            if not force and target.is_file() and _sha256_file(target) == spec.sha256:
+            if not force and target.is_file() and sha256_file(target) == spec.sha256:
                 if progress:
                     progress(name, spec.size, spec.size)
                 done.append(ModelStatus(name, target, "ok", spec.size))
@@ -122,11 +131,7 @@ class ModelStore:
         if not source.is_file():
             raise ModelUnavailable(f"model {spec.name!r} not found in mirror at {source}", missing=[spec.name])
 
-        def chunks() -> Iterable[bytes]:
-            with source.open("rb") as fh:
-                yield from iter(lambda: fh.read(_CHUNK), b"")
-
-        _write_atomic(spec, target, chunks(), progress)
+        _write_atomic(spec, target, file_chunks(source), progress)
 
     def _download_verified(
         self, spec: ModelSpec, target: Path, progress: ProgressCallback | None, timeout: float
@@ -146,6 +151,32 @@ class ModelStore:
 
 
 def _write_atomic(spec: ModelSpec, target: Path, chunks: Iterable[bytes], progress: ProgressCallback | None) -> None:
+    write_verified(
+        target,
+        chunks,
+        name=spec.name,
+        what="model",
+        size=spec.size,
+        max_bytes=spec.size * 2 + (1 << 20),
+        sha256=spec.sha256,
+        progress=progress,
+    )
+
+
+def write_verified(
+    target: Path,
+    chunks: Iterable[bytes],
+    *,
+    name: str,
+    what: str,
+    size: int,
+    max_bytes: int,
+    sha256: str | None,
+    progress: ProgressCallback | None,
+) -> str:
+    """Stream ``chunks`` into ``target`` atomically: a temporary file beside it, cut off past
+    ``max_bytes``, hashed, and renamed into place only when it matches ``sha256`` (``None``: any
+    digest, which is returned for the caller to record). Raises :class:`ModelUnavailable`."""
     digest = hashlib.sha256()
     written = 0
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -154,30 +185,35 @@ def _write_atomic(spec: ModelSpec, target: Path, chunks: Iterable[bytes], progre
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
                 written += len(chunk)
-                if written > spec.size * 2 + (1 << 20):
+                if written > max_bytes:
                     raise ModelUnavailable(
-                        f"model {spec.name!r}: source is larger than expected ({spec.size} bytes)",
-                        missing=[spec.name],
+                        f"{what} {name!r}: source is larger than expected ({size} bytes)", missing=[name]
                     )
                 digest.update(chunk)
                 out.write(chunk)
                 if progress:
-                    progress(spec.name, written, spec.size)
+                    progress(name, written, size)
             out.flush()
             os.fsync(out.fileno())
-        if digest.hexdigest() != spec.sha256:
+        got = digest.hexdigest()
+        if sha256 is not None and got != sha256:
             raise ModelUnavailable(
-                f"model {spec.name!r}: sha256 mismatch (got {digest.hexdigest()}, "
-                f"expected {spec.sha256}); the file was not installed",
-                missing=[spec.name],
+                f"{what} {name!r}: sha256 mismatch (got {got}, expected {sha256}); the file was not installed",
+                missing=[name],
             )
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+        return got
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def _sha256_file(path: Path) -> str:
+def file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        yield from iter(lambda: fh.read(_CHUNK), b"")
+
+
+def sha256_file(path: Path) -> str:
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()

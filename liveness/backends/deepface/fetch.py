@@ -13,15 +13,15 @@ command line, never by the service.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from liveness._exceptions import ModelUnavailable
 from liveness.backends.deepface.weights import RECORD_FILE, WEIGHTS, DeepFaceWeight, read_records, weights_for
+from liveness.models.store import file_chunks, sha256_file, write_verified
 
 __all__ = ["FetchedWeight", "fetch_weights"]
 
@@ -61,7 +61,7 @@ def fetch_weights(
         target = directory / weight.path
         records = read_records(directory)
         expected = weight.sha256 or records.get(weight.name)
-        if not force and expected and target.is_file() and _sha256_file(target) == expected:
+        if not force and expected and target.is_file() and sha256_file(target) == expected:
             done.append(FetchedWeight(weight.name, target, expected, False, "present"))
             continue
         if mirror is not None:
@@ -92,7 +92,7 @@ def _install(
             raise ModelUnavailable(
                 f"DeepFace weight {weight.name!r} not found in mirror at {laid_out} or {flat}", missing=[weight.name]
             )
-        return _write_atomic(weight, target, expected, _file_chunks(source), progress), str(source)
+        return _write_atomic(weight, target, expected, file_chunks(source), progress), str(source)
     import httpx  # only the fetch command needs it
 
     errors = []
@@ -110,47 +110,19 @@ def _install(
     )
 
 
-def _file_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        yield from iter(lambda: fh.read(_CHUNK), b"")
-
-
 def _write_atomic(
     weight: DeepFaceWeight, target: Path, expected: str | None, chunks: Iterable[bytes], progress: Progress | None
 ) -> str:
-    limit = weight.size + weight.size // 4 + (1 << 20)
-    digest = hashlib.sha256()
-    written = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                written += len(chunk)
-                if written > limit:
-                    raise ModelUnavailable(
-                        f"DeepFace weight {weight.name!r}: the source is larger than expected "
-                        f"(about {weight.size} bytes); not installed",
-                        missing=[weight.name],
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-                if progress:
-                    progress(weight.name, written, weight.size)
-            out.flush()
-            os.fsync(out.fileno())
-        got = digest.hexdigest()
-        if expected is not None and got != expected:
-            raise ModelUnavailable(
-                f"DeepFace weight {weight.name!r}: sha256 mismatch (got {got}, expected {expected}); not installed",
-                missing=[weight.name],
-            )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        return got
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    return write_verified(
+        target,
+        chunks,
+        name=weight.name,
+        what="DeepFace weight",
+        size=weight.size,
+        max_bytes=weight.size + weight.size // 4 + (1 << 20),
+        sha256=expected,
+        progress=progress,
+    )
 
 
 def _record(directory: Path, name: str, digest: str) -> None:
@@ -164,8 +136,3 @@ def _record(directory: Path, name: str, digest: str) -> None:
         out.writelines(f"{sha}  {file}\n" for file, sha in sorted(records.items()))
     os.chmod(tmp_name, 0o644)
     os.replace(tmp_name, path)
-
-
-def _sha256_file(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
