@@ -122,9 +122,7 @@ def models_fetch(
     ] = None,
 ) -> None:
     """Download each model from its pinned source (or copy it from --from), verify sha256, install atomically."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
-
-    from liveness import ModelUnavailable
+    from livecred.cli_progress import with_download_progress
     from liveness.models import DEFAULT_ENGINE_MODELS, REGISTRY, ModelStore
 
     mirror = mirror or (
@@ -140,21 +138,7 @@ def models_fetch(
         raise typer.Exit(2)
     store = ModelStore(_models_dir(models_dir))
     names = list(REGISTRY) if all_models else list(DEFAULT_ENGINE_MODELS)
-    tasks: dict[str, TaskID] = {}
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err_console
-    ) as progress:
-
-        def report(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = progress.add_task(name, total=total)
-            progress.update(tasks[name], completed=done)
-
-        try:
-            store.fetch(names, mirror=mirror, progress=report, force=force)
-        except ModelUnavailable as exc:
-            err_console.print(f"[red]error:[/] {exc.message}")
-            raise typer.Exit(1) from None
+    with_download_progress(err_console, lambda report: store.fetch(names, mirror=mirror, progress=report, force=force))
     source = f"mirror {mirror}" if mirror else "their pinned sources"
     console.print(f"{len(names)} models verified in {store.directory} (from {source})")
 

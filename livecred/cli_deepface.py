@@ -15,9 +15,7 @@ err_console = Console(stderr=True, emoji=False)
 
 
 def fetch_deepface(directory: Path, models: list[str] | None, *, mirror: Path | None, force: bool) -> None:
-    from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
-
-    from liveness import ModelUnavailable
+    from livecred.cli_progress import with_download_progress
     from liveness.backends.deepface.fetch import fetch_weights
     from liveness.backends.deepface.weights import FETCHABLE_MODELS, RECORD_FILE
 
@@ -28,21 +26,9 @@ def fetch_deepface(directory: Path, models: list[str] | None, *, mirror: Path | 
             f"[red]error:[/] unknown DeepFace model(s) {', '.join(unknown)}; one of {', '.join(FETCHABLE_MODELS)}"
         )
         raise typer.Exit(2)
-    tasks: dict[str, TaskID] = {}
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err_console
-    ) as progress:
-
-        def report(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = progress.add_task(name, total=total)
-            progress.update(tasks[name], completed=done)
-
-        try:
-            fetched = fetch_weights(directory, names, mirror=mirror, force=force, progress=report)
-        except ModelUnavailable as exc:
-            err_console.print(f"[red]error:[/] {exc.message}")
-            raise typer.Exit(1) from None
+    fetched = with_download_progress(
+        err_console, lambda report: fetch_weights(directory, names, mirror=mirror, force=force, progress=report)
+    )
     for item in fetched:
         if item.recorded:
             console.print(
